@@ -1,0 +1,43 @@
+/*
+ * Every limit and default of vardata, in one place.  Each limit can be
+ * changed with the command-line flag (or VARDATA_* variable) named beside
+ * it; vardata(8) documents them all.
+ */
+#ifndef VD_DEFAULTS_H
+#define VD_DEFAULTS_H
+
+/*
+ * PostgreSQL refuses a bytea of 1 GiB or more (MaxAllocSize less the varlena
+ * header), so no request body larger than that can ever be stored.  The
+ * framing of a multipart body is small; we allow 64 KiB of it.
+ */
+#define VD_DEFAULT_MAX_BODY		((1024ULL * 1024 * 1024) - 1)	/* --max-body */
+#define VD_MAX_VALUE			((1024ULL * 1024 * 1024) - 1 - 4 - 64 * 1024)
+#define VD_DEFAULT_MAX_PARTS		16		/* --max-parts */
+#define VD_DEFAULT_MAX_PART_HEADER	(8 * 1024)	/* --max-part-header, bytes per part */
+#define VD_DEFAULT_MAX_FILENAME		4000		/* --max-filename, characters (TEXT_ is varchar(4000)) */
+#define VD_DEFAULT_MAX_FIELD		(4 * 1024)	/* --max-field, bytes of a text part (valueType, type) */
+#define VD_DEFAULT_MAX_JSON		(4 * 1024 * 1024)	/* --max-json, bytes of a deprecated JSON object value */
+
+/* Column sizes of the Camunda tables (characters). */
+#define VD_ID_MAX_CHARS			64
+#define VD_NAME_MAX_CHARS		255
+#define VD_TYPE_NAME_MAX_CHARS		4000	/* TEXT2_ */
+
+/* Downloads are read from PostgreSQL in slices of this many bytes. */
+#define VD_SLICE_SIZE			(1024 * 1024)
+/* Buffered I/O chunk between FastCGI and the multipart parser. */
+#define VD_IO_CHUNK			(64 * 1024)
+
+#define VD_DEFAULT_BASE_PATH		"/engine-rest"
+#define VD_DEFAULT_SOCKET_MODE		0660
+#define VD_DEFAULT_BACKLOG		1024
+#define VD_MAX_WORKERS			1024
+/* A worker that exits sooner than this after its start counts as a crash loop. */
+#define VD_RESPAWN_BACKOFF_MS		1000
+/* After SIGTERM, workers get this long to finish their requests. */
+#define VD_DEFAULT_SHUTDOWN_TIMEOUT	30	/* --shutdown-timeout, seconds */
+/* libpq connect_timeout unless the connection string sets one. */
+#define VD_DEFAULT_CONNECT_TIMEOUT	"5"
+
+#endif

@@ -1,0 +1,439 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "defaults.h"
+#include "disposition.h"
+#include "handler.h"
+#include "log.h"
+#include "mime.h"
+#include "router.h"
+#include "text.h"
+#include "upload.h"
+#include "vartype.h"
+
+/* How often a GET looks a value up again when it was replaced while being read. */
+#define GET_ATTEMPTS	3
+
+/* What a route addresses, in the words of Camunda's messages (spec section 8). */
+struct scope_info {
+	enum scope_kind	 kind;
+	const char	*word;		/* "<scope> variable ..." */
+};
+
+static struct scope_info
+scope_info(enum route_scope s)
+{
+	switch (s) {
+	case SCOPE_TASK:
+		return (struct scope_info){ SK_TASK, "task" };
+	case SCOPE_PROCESS_INSTANCE:
+		return (struct scope_info){ SK_EXECUTION, "process instance" };
+	case SCOPE_EXECUTION:
+		return (struct scope_info){ SK_EXECUTION, "execution" };
+	case SCOPE_CASE_INSTANCE:
+	case SCOPE_CASE_EXECUTION:
+	case SCOPE_VARIABLE_INSTANCE:
+		break;
+	}
+	return (struct scope_info){ SK_CASE_EXECUTION, "case execution" };
+}
+
+/* The engine's own words for a missing scope, as Camunda quotes them. */
+static void
+missing_scope_text(enum scope_kind k, const char *id, bool put, char *out, size_t outsz)
+{
+	if (k == SK_TASK)
+		snprintf(out, outsz, "task %s doesn't exist: task is null", id);
+	else if (k == SK_EXECUTION)
+		snprintf(out, outsz, "execution %s doesn't exist: execution is null", id);
+	else if (put)
+		snprintf(out, outsz, "There does not exist any case execution with id: '%s': "
+		    "caseExecution is null", id);
+	else
+		snprintf(out, outsz, "case execution %s doesn't exist: caseExecution is null", id);
+}
+
+static bool
+type_is_binary(const char *type)
+{
+	return strcmp(type, "bytes") == 0 || strcmp(type, "file") == 0 ||
+	    strcmp(type, "serializable") == 0;
+}
+
+/*
+ * Headers of a file download: the stored mime type and encoding, both
+ * checked again before they reach a header (uploaders wrote them), and
+ * Content-Disposition (RFC 6266).
+ */
+static const char *
+file_headers(struct response *r, const struct var_value *v, char *ct, size_t ctsz)
+{
+	const char	*t2 = v->text2 ? v->text2 : "", *hash = strchr(t2, '#');
+	size_t		 blen = hash ? (size_t)(hash - t2) : strlen(t2);
+	const char	*enc = hash ? hash + 1 : "";
+	char		*disp;
+
+	if (blen > 0 && mime_base_valid(t2, blen))
+		snprintf(ct, ctsz, "%.*s", (int)blen, t2);
+	else
+		snprintf(ct, ctsz, "application/octet-stream");
+	if (*enc != '\0' && mime_token_valid(enc, strlen(enc)) && strlen(ct) + strlen(enc) + 11 < ctsz) {
+		strcat(ct, "; charset=");
+		strcat(ct, enc);
+	}
+	if (v->text == NULL)
+		resp_header(r, "Content-Disposition", "attachment");
+	else if ((disp = disposition_build(v->text, strlen(v->text))) != NULL) {
+		resp_header(r, "Content-Disposition", disp);
+		free(disp);
+	} else
+		return NULL;
+	return ct;
+}
+
+struct body_sink {
+	struct response		*resp;
+	const char		*content_type;
+	uint64_t		 length;
+};
+
+static enum vd_err
+body_sink(void *arg, const char *buf, size_t len)
+{
+	struct body_sink	*bs = arg;
+	enum vd_err		 e;
+
+	/* Headers go out with the first slice: until then a replaced value can still be looked up again. */
+	if (!bs->resp->started &&
+	    (e = resp_start(bs->resp, 200, bs->content_type, (int64_t)bs->length)) != VD_OK)
+		return e;
+	return resp_body(bs->resp, buf, len);
+}
+
+/* Sends a found binary value; VD_ERR_NOT_FOUND when it was replaced meanwhile. */
+static enum vd_err
+send_value(struct request *req, struct store *st, const struct var_value *v)
+{
+	struct body_sink	bs = { &req->resp, "application/octet-stream", v->length };
+	char			ct[512];
+
+	if (strcmp(v->type, "file") == 0 &&
+	    (bs.content_type = file_headers(&req->resp, v, ct, sizeof(ct))) == NULL)
+		return VD_ERR_NOMEM;
+	if (v->length == 0 || req->resp.head)
+		return resp_start(&req->resp, 200, bs.content_type, (int64_t)v->length);
+	return store_read(st, v, 0, v->length, body_sink, &bs);
+}
+
+static enum vd_err
+get_lookup(struct store *st, const struct route *rt, struct var_value *v)
+{
+	if (rt->scope == SCOPE_VARIABLE_INSTANCE)
+		return store_lookup_instance(st, rt->id, v);
+	return store_lookup(st, scope_info(rt->scope).kind, rt->id, rt->local, rt->name, v);
+}
+
+/* Answers a lookup that found no binary value; false when v is a binary value to send. */
+static bool
+get_refuse(struct request *req, const struct route *rt, const struct var_value *v)
+{
+	struct scope_info	si = scope_info(rt->scope);
+	char			text[512];
+
+	if (!v->scope_found) {
+		missing_scope_text(si.kind, rt->id, false, text, sizeof(text));
+		resp_errorf(&req->resp, VD_ERR_NOT_FOUND, "Cannot get %s variable %s: %s",
+		    si.word, rt->name, text);
+	} else if (!v->found && rt->scope == SCOPE_VARIABLE_INSTANCE)
+		resp_errorf(&req->resp, VD_ERR_NOT_FOUND,
+		    "Variable instance with Id '%s' does not exist.", rt->id);
+	else if (!v->found)
+		resp_errorf(&req->resp, VD_ERR_NOT_FOUND, "%s variable with name %s does not exist",
+		    si.word, rt->name);
+	else if (!type_is_binary(v->type))
+		resp_errorf(&req->resp, VD_ERR_INVALID,
+		    "Value of variable with id %s is not a binary value.", rt->id);
+	else
+		return false;
+	return true;
+}
+
+static void
+handle_get(struct request *req, struct store *st, const struct route *rt)
+{
+	struct var_value	v;
+	enum vd_err		e = VD_ERR_NOT_FOUND;
+	int			attempt;
+
+	for (attempt = 0; attempt < GET_ATTEMPTS && e == VD_ERR_NOT_FOUND; attempt++) {
+		if ((e = get_lookup(st, rt, &v)) != VD_OK)
+			break;
+		if (get_refuse(req, rt, &v)) {
+			var_value_clear(&v);
+			return;
+		}
+		e = send_value(req, st, &v);
+		var_value_clear(&v);
+	}
+	if (e != VD_OK && e != VD_ERR_CLIENT)
+		resp_error(&req->resp, e == VD_ERR_NOT_FOUND ? VD_ERR_INTERNAL : e, NULL);
+}
+
+/* The value of a File upload (spec section 6): filename, mime type, encoding. */
+static enum vd_err
+file_value(struct request *req, const struct upload *up, struct var_write *w, char **text2)
+{
+	struct mime			 m;
+	const struct mime_param		*enc = NULL;
+	const char			*base = "application/octet-stream";
+	enum vd_err			 e;
+
+	if (up->filename == NULL || up->filename_len == 0) {
+		resp_error(&req->resp, VD_ERR_INVALID, "Cannot create file without filename! "
+		    "Please set a name into ValueInfo with key filename");
+		return VD_ERR_INVALID;
+	}
+	memset(&m, 0, sizeof(m));
+	if (up->content_type != NULL) {
+		if ((e = mime_parse(up->content_type, strlen(up->content_type), &m)) != VD_OK)
+			goto err;
+		base = m.base;
+		/* Only "encoding" counts; Camunda ignores charset (spec section 6). */
+		enc = mime_param(&m, "encoding");
+		e = VD_ERR_MIME;
+		if (enc != NULL && !mime_token_valid(enc->value, enc->value_len))
+			goto err;
+	}
+	e = VD_ERR_NOMEM;
+	if (asprintf(text2, "%s#%s", base, enc ? enc->value : "") < 0) {
+		*text2 = NULL;
+		goto err;
+	}
+	e = VD_ERR_MIME;
+	if (utf8_chars(*text2, strlen(*text2)) > VD_TYPE_NAME_MAX_CHARS)
+		goto err;
+	w->type = "file";
+	w->text = up->filename;
+	w->text2 = *text2;
+	mime_free(&m);
+	return VD_OK;
+err:
+	mime_free(&m);
+	resp_error(&req->resp, e, NULL);
+	return e;
+}
+
+/* valueType / variableType: which kind of binary value (spec section 6). */
+static enum vd_err
+typed_value(struct request *req, const struct upload *up, struct var_write *w, char **text2)
+{
+	const struct form_field	*vt = &up->value_type;
+	const char		*name = vt->present ? vt->value : "Bytes";
+
+	if (vt->present && !vt->is_text) {
+		resp_errorf(&req->resp, VD_ERR_INVALID,
+		    "Form part with name '%s' must have a text/plain value", vt->part);
+		return VD_ERR_INVALID;
+	}
+	switch (vartype_parse(name, strlen(name))) {
+	case VT_BYTES:
+		w->type = "bytes";
+		return VD_OK;
+	case VT_SERIALIZABLE:
+		w->type = "serializable";
+		return VD_OK;
+	case VT_FILE:
+		return file_value(req, up, w, text2);
+	case VT_SERIALIZED_OBJECT:
+		resp_errorf(&req->resp, VD_ERR_INVALID, "Must provide 'null' or String value for "
+		    "value of SerializableValue type '%s'.", name);
+		return VD_ERR_INVALID;
+	case VT_PRIMITIVE:
+		resp_errorf(&req->resp, VD_ERR_INVALID, "Value type '%s' cannot hold binary data: "
+		    "use Bytes, File or serializable", name);
+		return VD_ERR_INVALID;
+	case VT_UNKNOWN:
+		break;
+	}
+	resp_errorf(&req->resp, VD_ERR_UNSUPPORTED_TYPE, "Unsupported value type '%s'", name);
+	return VD_ERR_UNSUPPORTED_TYPE;
+}
+
+/*
+ * The deprecated form: a Java type name in "type" and JSON in "data",
+ * stored as the JSON object a Camunda engine with Spin reads (spec section 6).
+ * Sets *nothing when the JSON is null: Camunda then stores nothing.
+ */
+static enum vd_err
+json_value(struct request *req, const struct upload *up, struct var_write *w, bool *nothing)
+{
+	const struct form_field	*t = &up->type;
+	const char		*ct = up->content_type;
+
+	if (!t->is_text) {
+		resp_error(&req->resp, VD_ERR_INVALID,
+		    "Form part with name 'type' must have a text/plain value");
+		return VD_ERR_INVALID;
+	}
+	if (up->json == JSON_UNCHECKED) {
+		resp_errorf(&req->resp, VD_ERR_INVALID,
+		    "Unrecognized content type for serialized java type: %s", ct ? ct : "null");
+		return VD_ERR_INVALID;
+	}
+	if (up->json == JSON_INVALID || up->json == JSON_TOO_LARGE) {
+		resp_errorf(&req->resp, VD_ERR_INVALID, "Could not deserialize JSON object: %s",
+		    up->json == JSON_INVALID ? up->json_error : "the value exceeds --max-json");
+		return VD_ERR_INVALID;
+	}
+	if (t->len == 0 || !text_no_controls(t->value, t->len) ||
+	    utf8_chars(t->value, t->len) > VD_TYPE_NAME_MAX_CHARS) {
+		resp_error(&req->resp, VD_ERR_INVALID, "Could not deserialize JSON object: "
+		    "the type part must name a type in at most 4000 characters");
+		return VD_ERR_INVALID;
+	}
+	*nothing = up->json == JSON_NULL;
+	w->type = "spin://application/json";
+	w->text2 = t->value;
+	return VD_OK;
+}
+
+/* The request's Content-Type must be multipart/form-data with a boundary (spec section 6). */
+static bool
+post_boundary(struct request *req, struct mime *m, const struct mime_param **boundary)
+{
+	const char	*ct = req->content_type ? req->content_type : "";
+
+	memset(m, 0, sizeof(*m));
+	if (mime_parse(ct, strlen(ct), m) != VD_OK || strcmp(m->base, "multipart/form-data") != 0) {
+		resp_error(&req->resp, VD_ERR_MEDIA_TYPE, NULL);
+		return false;
+	}
+	*boundary = mime_param(m, "boundary");
+	if (*boundary == NULL || (*boundary)->value_len == 0) {
+		resp_error(&req->resp, VD_ERR_MULTIPART, NULL);
+		return false;
+	}
+	return true;
+}
+
+static bool
+post_length_ok(struct request *req, const struct vd_conf *conf)
+{
+	uint64_t	len;
+
+	/* Refuse a declared oversize body before reading a byte of it. */
+	if (req->content_length != NULL && *req->content_length != '\0' &&
+	    conf_parse_size(req->content_length, 0, UINT64_MAX, &len) && len > conf->limits.max_body) {
+		resp_error(&req->resp, VD_ERR_BODY_LIMIT, NULL);
+		return false;
+	}
+	return true;
+}
+
+/* Decides what the upload means and writes it; answers the error itself. */
+static enum vd_err
+post_write(struct request *req, struct store *st, const struct route *rt,
+    const struct upload *up, bool *nothing)
+{
+	struct scope_info	 si = scope_info(rt->scope);
+	struct var_write	 w = { si.kind, rt->id, rt->local, rt->name, NULL, NULL, NULL, NULL };
+	char			*text2 = NULL, text[512];
+	enum vd_err		 e;
+
+	if (!up->has_data) {
+		resp_error(&req->resp, VD_ERR_INVALID, "The form part 'data' with the value is missing");
+		return VD_ERR_INVALID;
+	}
+	w.ba_id = up->ba_id;
+	e = up->type.present ? json_value(req, up, &w, nothing) : typed_value(req, up, &w, &text2);
+	if (e != VD_OK || *nothing)
+		goto out;
+	if ((e = store_put(st, &w)) == VD_ERR_PUT_FAILED) {
+		missing_scope_text(si.kind, rt->id, true, text, sizeof(text));
+		resp_errorf(&req->resp, e, "Cannot put %s variable %s: %s", si.word, rt->name, text);
+	} else if (e != VD_OK)
+		resp_error(&req->resp, e, NULL);
+out:
+	free(text2);
+	return e;
+}
+
+static void
+handle_post(struct request *req, struct store *st, const struct route *rt,
+    const struct vd_conf *conf)
+{
+	const struct mime_param	*boundary;
+	struct mime		 m;
+	struct upload		 up;
+	enum vd_err		 e;
+	bool			 nothing = false;
+
+	memset(&up, 0, sizeof(up));
+	if (!post_boundary(req, &m, &boundary) || !post_length_ok(req, conf))
+		goto out;
+	if (utf8_chars(rt->name, rt->name_len) > VD_NAME_MAX_CHARS) {
+		resp_errorf(&req->resp, VD_ERR_INVALID, "Variable name is longer than %d characters",
+		    VD_NAME_MAX_CHARS);
+		goto out;
+	}
+	if ((e = store_begin(st)) != VD_OK) {
+		resp_error(&req->resp, e, NULL);
+		goto out;
+	}
+	e = upload_read(req->in, boundary->value, boundary->value_len, &conf->limits, st, rt->name, &up);
+	if (e != VD_OK)
+		resp_error(&req->resp, e, NULL);
+	else if ((e = post_write(req, st, rt, &up, &nothing)) == VD_OK && !nothing &&
+	    (e = store_commit(st)) != VD_OK)
+		resp_error(&req->resp, e, NULL);
+	if (e != VD_OK || nothing)
+		store_rollback(st);
+	if (e == VD_OK && resp_start(&req->resp, 204, NULL, -1) != VD_OK)
+		log_warn("the client went away before the answer");
+out:
+	upload_free(&up);
+	mime_free(&m);
+}
+
+static unsigned
+method_bit(const char *method)
+{
+	if (strcmp(method, "GET") == 0)
+		return ROUTE_GET;
+	if (strcmp(method, "HEAD") == 0)
+		return ROUTE_HEAD;
+	if (strcmp(method, "POST") == 0)
+		return ROUTE_POST;
+	return 0;
+}
+
+void
+handle_request(struct request *req, struct store *st, const struct vd_conf *conf)
+{
+	struct route	 rt;
+	char		*buf, allow[64];
+	size_t		 len = strlen(req->uri) + 2;
+	unsigned	 bit = method_bit(req->method);
+	enum vd_err	 e;
+
+	if ((buf = malloc(len)) == NULL) {
+		resp_error(&req->resp, VD_ERR_NOMEM, NULL);
+		return;
+	}
+	if ((e = route_parse(conf->base_path, req->uri, buf, len, &rt)) != VD_OK)
+		resp_error(&req->resp, e, NULL);
+	else if ((bit & rt.allow) == 0) {
+		route_allow_header(rt.allow, allow, sizeof(allow));
+		resp_header(&req->resp, "Allow", allow);
+		resp_error(&req->resp, VD_ERR_METHOD, NULL);
+	} else if ((e = store_connect(st)) != VD_OK)
+		resp_error(&req->resp, e, NULL);
+	else if (bit == ROUTE_POST)
+		handle_post(req, st, &rt, conf);
+	else
+		handle_get(req, st, &rt);
+	free(buf);
+}

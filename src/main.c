@@ -1,0 +1,76 @@
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "sock.h"
+#include "supervisor.h"
+
+/*
+ * After the socket is bound (it may need privileges) and before anything
+ * reads a request, become the unprivileged user.
+ */
+static bool
+drop_privileges(const struct vd_conf *conf)
+{
+	struct passwd	*pw;
+
+	if (conf->user == NULL) {
+		if (geteuid() == 0 && !conf->allow_root) {
+			log_error("refusing to serve as root: use --user NAME (or --allow-root)");
+			return false;
+		}
+		return true;
+	}
+	if ((pw = getpwnam(conf->user)) == NULL) {
+		log_error("no such user: %s", conf->user);
+		return false;
+	}
+	if (geteuid() != 0 && geteuid() == pw->pw_uid)
+		return true;
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
+	    setuid(pw->pw_uid) == -1) {
+		log_error("cannot become user %s: %s", conf->user, strerror(errno));
+		return false;
+	}
+	if (pw->pw_uid != 0 && setuid(0) == 0) {
+		log_error("privileges were not dropped");
+		return false;
+	}
+	return true;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct vd_conf	conf;
+	char		err[512];
+	int		fd;
+
+	switch (conf_load(&conf, argc, argv, err, sizeof(err))) {
+	case CONF_EXIT:
+		return EXIT_SUCCESS;
+	case CONF_ERROR:
+		fprintf(stderr, "vardata: %s\n", err);
+		return 2;
+	case CONF_OK:
+		break;
+	}
+	/* A client that goes away must cost one request, not the worker. */
+	signal(SIGPIPE, SIG_IGN);
+	if ((fd = sock_listen(conf.listen, conf.socket_mode)) == -1)
+		return EXIT_FAILURE;
+	if (!drop_privileges(&conf))
+		return EXIT_FAILURE;
+	log_info("vardata %s listening on %s, base path \"%s\"", PACKAGE_VERSION,
+	    conf.listen ? conf.listen : "fd 0", conf.base_path);
+	return supervisor_run(&conf, fd);
+}

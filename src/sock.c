@@ -1,0 +1,134 @@
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "defaults.h"
+#include "log.h"
+#include "sock.h"
+
+static int
+sock_nonblock(int fd)
+{
+	int	fl = fcntl(fd, F_GETFL);
+
+	if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1) {
+		log_error("cannot make the listening socket non-blocking: %s", strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+static int
+sock_inherited(void)
+{
+	int		acc = 0;
+	socklen_t	len = sizeof(acc);
+
+	if (getsockopt(STDIN_FILENO, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) == -1 || !acc) {
+		log_error("no --listen given and file descriptor 0 is not a listening socket");
+		return -1;
+	}
+	return sock_nonblock(STDIN_FILENO);
+}
+
+static int
+sock_unix(const char *path, unsigned mode)
+{
+	struct sockaddr_un	sun;
+	int			fd = -1;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		log_error("socket path too long: %s", path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		goto err;
+	/* A socket file left by a killed predecessor would make bind() fail. */
+	if (unlink(path) == -1 && errno != ENOENT)
+		goto err;
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		goto err;
+	if (chmod(path, (mode_t)mode) == -1)
+		goto err;
+	if (listen(fd, VD_DEFAULT_BACKLOG) == -1)
+		goto err;
+	return sock_nonblock(fd);
+err:
+	log_error("cannot listen on unix:%s: %s", path, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	return -1;
+}
+
+static int
+sock_inet(const char *spec)
+{
+	struct addrinfo	 hints, *res = NULL, *ai;
+	char		 host[256];
+	const char	*colon = strrchr(spec, ':');
+	size_t		 hlen;
+	int		 fd = -1, one = 1, rc;
+
+	if (colon == NULL || colon == spec || colon[1] == '\0' ||
+	    (hlen = (size_t)(colon - spec)) >= sizeof(host)) {
+		log_error("--listen wants unix:/path or HOST:PORT, not \"%s\"", spec);
+		return -1;
+	}
+	/* "[::1]:9000": brackets keep the colons of an IPv6 address apart from the port. */
+	if (spec[0] == '[' && spec[hlen - 1] == ']')
+		snprintf(host, sizeof(host), "%.*s", (int)hlen - 2, spec + 1);
+	else
+		snprintf(host, sizeof(host), "%.*s", (int)hlen, spec);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(host, colon + 1, &hints, &res)) != 0) {
+		log_error("cannot resolve %s: %s", spec, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd == -1)
+			continue;
+		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
+		    bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    listen(fd, VD_DEFAULT_BACKLOG) == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	if (fd == -1)
+		log_error("cannot listen on %s: %s", spec, strerror(errno));
+	freeaddrinfo(res);
+	return fd == -1 ? -1 : sock_nonblock(fd);
+}
+
+int
+sock_listen(const char *spec, unsigned mode)
+{
+	if (spec == NULL)
+		return sock_inherited();
+	if (strncmp(spec, "unix:", 5) == 0)
+		return sock_unix(spec + 5, mode);
+	return sock_inet(spec);
+}
+
+void
+sock_unlink(const char *spec)
+{
+	if (spec != NULL && strncmp(spec, "unix:", 5) == 0)
+		(void)unlink(spec + 5);
+}

@@ -1,0 +1,743 @@
+#include "config.h"
+
+#include <arpa/inet.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "defaults.h"
+#include "log.h"
+#include "store.h"
+#include "uuid.h"
+
+/*
+ * Values up to this size are collected in memory and inserted with one
+ * parameter; larger ones switch to COPY on the fly.  Small writes thus cost
+ * no COPY round trips, and memory stays bounded by this constant.
+ */
+#define INLINE_MAX	(64 * 1024)
+/* Bytes of a value hex-encoded per CopyData message. */
+#define HEX_CHUNK	(32 * 1024)
+/* How often store_put() retries when a concurrent first write of the same name wins the insert. */
+#define PUT_ATTEMPTS	5
+
+/*
+ * The scope chain of spec section 5, from the addressed scope ($1 kind, $2
+ * id) up to the root, in one recursive query.  Each row also carries the
+ * columns a new variable in that scope takes (spec section 3).  The seed
+ * row (depth -1) only names the first scope, so the step below is written
+ * once; $4 (local) stops the walk after the addressed scope.  The depth cap
+ * guards against cycles in damaged data.
+ */
+#define CHAIN_CTE \
+"WITH RECURSIVE chain(depth, kind, id, nkind, nid, exec_id, proc_inst_id, proc_def_id," \
+"  case_exec_id, case_inst_id, task_id, tenant_id, concurrent_local) AS (" \
+"    SELECT -1, NULL::text, NULL::varchar, $1::text, $2::varchar, NULL::varchar, NULL::varchar," \
+"      NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar, false" \
+"  UNION ALL" \
+"    SELECT c.depth + 1, n.* FROM chain c, LATERAL (" \
+"      SELECT 't'::text, t.id_," \
+"        CASE WHEN t.execution_id_ IS NOT NULL THEN 'e' WHEN t.case_execution_id_ IS NOT NULL THEN 'c'" \
+"          WHEN t.parent_task_id_ IS NOT NULL THEN 't' END," \
+"        COALESCE(t.execution_id_, t.case_execution_id_, t.parent_task_id_)," \
+"        t.execution_id_, te.proc_inst_id_, te.proc_def_id_, t.case_execution_id_," \
+"        CASE WHEN t.case_execution_id_ IS NOT NULL THEN t.case_inst_id_ END, t.id_," \
+"        COALESCE(t.tenant_id_, te.tenant_id_), false" \
+"        FROM act_ru_task t LEFT JOIN act_ru_execution te ON te.id_ = t.execution_id_" \
+"       WHERE c.nkind = 't' AND t.id_ = c.nid" \
+"      UNION ALL" \
+"      SELECT 'e', e.id_, CASE WHEN e.parent_id_ IS NOT NULL THEN 'e' END, e.parent_id_," \
+"        e.id_, e.proc_inst_id_, e.proc_def_id_, NULL, NULL, NULL, e.tenant_id_," \
+"        NOT COALESCE(e.is_scope_, true)" \
+"        FROM act_ru_execution e WHERE c.nkind = 'e' AND e.id_ = c.nid" \
+"      UNION ALL" \
+"      SELECT 'c', ce.id_, CASE WHEN ce.parent_id_ IS NOT NULL THEN 'c' END, ce.parent_id_," \
+"        NULL, NULL, NULL, ce.id_, ce.case_inst_id_, NULL, ce.tenant_id_, false" \
+"        FROM act_ru_case_execution ce WHERE c.nkind = 'c' AND ce.id_ = c.nid" \
+"    ) n WHERE c.depth < 64 AND NOT ($4::boolean AND c.depth >= 0)" \
+"), " \
+/* \
+ * The variables of a scope (spec section 5): a task's are those with its \
+ * TASK_ID_; an execution's or case execution's those with its id and no \
+ * TASK_ID_.  The unique (VAR_SCOPE_, NAME_) index finds them. \
+ */ \
+"visible AS (" \
+"    SELECT v.id_, v.type_, v.text_, v.text2_, v.bytearray_id_, c.depth" \
+"      FROM chain c JOIN act_ru_variable v ON v.var_scope_ = c.id AND v.name_ = $3" \
+"     WHERE c.depth >= 0 AND CASE c.kind WHEN 't' THEN v.task_id_ = c.id" \
+"       WHEN 'e' THEN v.execution_id_ = c.id AND v.task_id_ IS NULL" \
+"       ELSE v.case_execution_id_ = c.id AND v.task_id_ IS NULL END" \
+") "
+
+/* Columns of a value lookup; both lookups answer in this shape. */
+enum {
+	LK_SCOPES, LK_VAR_ID, LK_TYPE, LK_TEXT, LK_TEXT2, LK_BA_ID, LK_BA_REV, LK_LENGTH, LK_FIRST
+};
+
+/* Columns of the write lock query. */
+enum {
+	LOCK_KIND, LOCK_ID, LOCK_EXEC_ID, LOCK_PROC_INST_ID, LOCK_PROC_DEF_ID, LOCK_CASE_EXEC_ID,
+	LOCK_CASE_INST_ID, LOCK_TASK_ID, LOCK_TENANT_ID, LOCK_CONCURRENT_LOCAL, LOCK_VAR_ID, LOCK_OLD_BA
+};
+
+enum stmt {
+	ST_LOOKUP, ST_LOOKUP_INSTANCE, ST_SLICE, ST_LOCK, ST_UPDATE, ST_INSERT,
+	ST_BLOB_INSERT, ST_BLOB_FIXUP, ST_BLOB_DROP, ST__COUNT
+};
+
+static const struct {
+	const char	*name;
+	int		 nparams;
+	const char	*sql;
+} stmts[ST__COUNT] = {
+	/* $1 kind, $2 scope id, $3 name, $4 local, $5 first slice length */
+	[ST_LOOKUP] = { "vd_lookup", 5, CHAIN_CTE
+	    ", hit AS (SELECT * FROM visible ORDER BY depth LIMIT 1)"
+	    " SELECT (SELECT count(*) FROM chain WHERE depth >= 0), h.id_, h.type_, h.text_, h.text2_,"
+	    "   b.id_, b.rev_, octet_length(b.bytes_), substring(b.bytes_ FROM 1 FOR $5::integer)"
+	    " FROM (SELECT 1) one LEFT JOIN hit h ON true"
+	    " LEFT JOIN act_ge_bytearray b ON b.id_ = h.bytearray_id_" },
+	/* $1 variable id, $2 first slice length */
+	[ST_LOOKUP_INSTANCE] = { "vd_lookup_instance", 2,
+	    "SELECT 1::bigint, v.id_, v.type_, v.text_, v.text2_, b.id_, b.rev_, octet_length(b.bytes_),"
+	    "   substring(b.bytes_ FROM 1 FOR $2::integer)"
+	    " FROM act_ru_variable v LEFT JOIN act_ge_bytearray b ON b.id_ = v.bytearray_id_"
+	    " WHERE v.id_ = $1" },
+	/* $1 byte-array id, $2 offset (1-based), $3 length, $4 revision */
+	[ST_SLICE] = { "vd_slice", 4,
+	    "SELECT substring(bytes_ FROM $2::integer FOR $3::integer) FROM act_ge_bytearray"
+	    " WHERE id_ = $1 AND rev_ = $4::integer" },
+	/*
+	 * Every scope of the chain, with the nearest visible variable of that
+	 * name locked: a concurrent writer of the same variable waits here, and
+	 * then sees the committed row (READ COMMITTED re-reads a locked row).
+	 */
+	[ST_LOCK] = { "vd_lock", 4, CHAIN_CTE
+	    ", hit AS MATERIALIZED (SELECT v.id_, v.bytearray_id_, vis.depth FROM visible vis"
+	    "   JOIN act_ru_variable v ON v.id_ = vis.id_ ORDER BY vis.depth LIMIT 1 FOR UPDATE OF v)"
+	    " SELECT c.kind, c.id, c.exec_id, c.proc_inst_id, c.proc_def_id, c.case_exec_id,"
+	    "   c.case_inst_id, c.task_id, c.tenant_id, c.concurrent_local, h.id_, h.bytearray_id_"
+	    " FROM chain c LEFT JOIN hit h ON h.depth = c.depth WHERE c.depth >= 0 ORDER BY c.depth" },
+	/* $1 var id, $2 type, $3 text, $4 text2, $5 new byte array, $6 task to touch */
+	[ST_UPDATE] = { "vd_update", 6,
+	    "WITH u AS (UPDATE act_ru_variable SET type_ = $2, text_ = $3, text2_ = $4,"
+	    "   bytearray_id_ = $5, double_ = NULL, long_ = NULL, rev_ = rev_ + 1,"
+	    "   sequence_counter_ = sequence_counter_ + 1 WHERE id_ = $1 RETURNING id_),"
+	    " t AS (UPDATE act_ru_task SET rev_ = rev_ + 1, last_updated_ = localtimestamp,"
+	    "   task_state_ = 'Updated' WHERE id_ = $6)"
+	    " SELECT count(*) FROM u" },
+	/*
+	 * A new variable.  ON CONFLICT: a concurrent first write of the same
+	 * name got there first; no row comes back and store_put() retries as
+	 * an update.
+	 */
+	[ST_INSERT] = { "vd_insert", 15,
+	    "WITH ins AS (INSERT INTO act_ru_variable (id_, rev_, type_, name_, execution_id_,"
+	    "   proc_inst_id_, proc_def_id_, case_execution_id_, case_inst_id_, task_id_, bytearray_id_,"
+	    "   text_, text2_, var_scope_, sequence_counter_, is_concurrent_local_, tenant_id_)"
+	    " VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14::boolean,"
+	    "   $15)"
+	    " ON CONFLICT (var_scope_, name_) DO NOTHING RETURNING id_, task_id_),"
+	    " t AS (UPDATE act_ru_task SET rev_ = rev_ + 1, last_updated_ = localtimestamp,"
+	    "   task_state_ = 'Updated' WHERE id_ = (SELECT task_id_ FROM ins) AND id_ = $13)"
+	    " SELECT id_ FROM ins" },
+	/* $1 id, $2 name, $3 bytes */
+	[ST_BLOB_INSERT] = { "vd_blob_insert", 3,
+	    "INSERT INTO act_ge_bytearray (id_, rev_, name_, bytes_, type_, create_time_)"
+	    " VALUES ($1, 1, $2, $3, 2, localtimestamp)" },
+	/* COPY cannot compute the time: the columns COPY left out are set here. */
+	[ST_BLOB_FIXUP] = { "vd_blob_fixup", 2,
+	    "UPDATE act_ge_bytearray SET name_ = $2, create_time_ = localtimestamp WHERE id_ = $1" },
+	/* $1 id: a byte array no variable points at any more */
+	[ST_BLOB_DROP] = { "vd_blob_drop", 1,
+	    "DELETE FROM act_ge_bytearray WHERE id_ = $1" },
+};
+
+struct store {
+	const struct vd_conf	*conf;
+	PGconn			*conn;
+	bool			 in_txn;
+	/* The value being written. */
+	bool			 in_blob;
+	bool			 in_copy;
+	char			 blob_id[37];
+	char			*blob_name;
+	char			*inline_buf;	/* INLINE_MAX bytes */
+	size_t			 inline_len;
+	char			*hex;		/* 2 * HEX_CHUNK bytes */
+};
+
+struct store *
+store_new(const struct vd_conf *conf)
+{
+	struct store	*st;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return NULL;
+	st->conf = conf;
+	st->inline_buf = malloc(INLINE_MAX);
+	st->hex = malloc(2 * HEX_CHUNK);
+	if (st->inline_buf == NULL || st->hex == NULL) {
+		store_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+void
+store_free(struct store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->conn != NULL)
+		PQfinish(st->conn);
+	free(st->blob_name);
+	free(st->inline_buf);
+	free(st->hex);
+	free(st);
+}
+
+/* Logs a failed result: SQLSTATE and server text go to the log only, never to the client. */
+static enum vd_err
+st_fail(struct store *st, const PGresult *res, const char *what)
+{
+	const char	*state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char	*msg = res ? PQresultErrorMessage(res) : PQerrorMessage(st->conn);
+	char		 line[512];
+	size_t		 n;
+
+	snprintf(line, sizeof(line), "%s", msg != NULL ? msg : "");
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == ' '))
+		line[--n] = '\0';
+	for (char *p = line; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	log_error("%s failed: SQLSTATE %s: %s", what, state ? state : "none", line);
+	if (PQstatus(st->conn) != CONNECTION_OK)
+		return VD_ERR_DB_UNAVAILABLE;
+	/* Class 08 (connection exception), 57P0x (server shutting down). */
+	if (state != NULL && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0))
+		return VD_ERR_DB_UNAVAILABLE;
+	return VD_ERR_INTERNAL;
+}
+
+static enum vd_err
+st_prepare_all(struct store *st)
+{
+	PGresult	*res;
+	int		 i;
+
+	if (st->conf->no_prepare)
+		return VD_OK;
+	for (i = 0; i < ST__COUNT; i++) {
+		res = PQprepare(st->conn, stmts[i].name, stmts[i].sql, stmts[i].nparams, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			enum vd_err e = st_fail(st, res, stmts[i].name);
+			PQclear(res);
+			return e;
+		}
+		PQclear(res);
+	}
+	return VD_OK;
+}
+
+enum vd_err
+store_connect(struct store *st)
+{
+	const char	*keys[] = { "dbname", "connect_timeout", "application_name", NULL };
+	const char	*vals[] = { st->conf->db, VD_DEFAULT_CONNECT_TIMEOUT, "vardata", NULL };
+	enum vd_err	 e;
+
+	if (st->conn != NULL && PQstatus(st->conn) == CONNECTION_OK)
+		return VD_OK;
+	if (st->conn != NULL)
+		PQfinish(st->conn);
+	st->in_txn = st->in_copy = st->in_blob = false;
+	/* expand_dbname: --db is a whole connection string; its own settings win over ours. */
+	st->conn = PQconnectdbParams(keys, vals, 1);
+	if (st->conn == NULL || PQstatus(st->conn) != CONNECTION_OK) {
+		log_error("cannot connect to the database: %s",
+		    st->conn ? strtok(PQerrorMessage(st->conn), "\n") : "out of memory");
+		return VD_ERR_DB_UNAVAILABLE;
+	}
+	if ((e = st_prepare_all(st)) != VD_OK) {
+		PQfinish(st->conn);
+		st->conn = NULL;
+		return e == VD_ERR_INTERNAL ? VD_ERR_DB_UNAVAILABLE : e;
+	}
+	log_info("connected to the database");
+	return VD_OK;
+}
+
+/* Runs a statement; text parameters, results in text (0) or binary (1). */
+static PGresult *
+st_exec(struct store *st, enum stmt s, const char *const *values, int result_format)
+{
+	if (st->conf->no_prepare)
+		return PQexecParams(st->conn, stmts[s].sql, stmts[s].nparams, NULL,
+		    values, NULL, NULL, result_format);
+	return PQexecPrepared(st->conn, stmts[s].name, stmts[s].nparams, values, NULL, NULL,
+	    result_format);
+}
+
+/* Runs a statement that returns rows; NULL with *err set otherwise. */
+static PGresult *
+st_query(struct store *st, enum stmt s, const char *const *values, int result_format,
+    enum vd_err *err)
+{
+	PGresult	*res = st_exec(st, s, values, result_format);
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		return res;
+	*err = st_fail(st, res, stmts[s].name);
+	PQclear(res);
+	return NULL;
+}
+
+static enum vd_err
+st_command(struct store *st, const char *sql)
+{
+	PGresult	*res = PQexec(st->conn, sql);
+	enum vd_err	 e = VD_OK;
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		e = st_fail(st, res, sql);
+	PQclear(res);
+	return e;
+}
+
+static uint64_t
+bin_int(const PGresult *res, int row, int col)
+{
+	const unsigned char	*p = (const unsigned char *)PQgetvalue(res, row, col);
+	uint64_t		 v = 0;
+	int			 i, len = PQgetlength(res, row, col);
+
+	/* Binary int4 and int8 are big-endian two's complement; ours are never negative. */
+	for (i = 0; i < len && i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static char *
+bin_text(const PGresult *res, int row, int col)
+{
+	/* libpq NUL-terminates every value, binary ones included. */
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+static void
+lookup_fill(PGresult *res, struct var_value *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->res_ = res;
+	if (PQntuples(res) != 1)
+		return;
+	out->scope_found = bin_int(res, 0, LK_SCOPES) > 0;
+	if (PQgetisnull(res, 0, LK_VAR_ID))
+		return;
+	out->found = true;
+	out->type = bin_text(res, 0, LK_TYPE);
+	out->text = bin_text(res, 0, LK_TEXT);
+	out->text2 = bin_text(res, 0, LK_TEXT2);
+	if (PQgetisnull(res, 0, LK_BA_ID))
+		return;
+	out->has_bytes = true;
+	out->ba_id = bin_text(res, 0, LK_BA_ID);
+	out->ba_rev = (int32_t)bin_int(res, 0, LK_BA_REV);
+	if (PQgetisnull(res, 0, LK_LENGTH))
+		return;
+	out->length = bin_int(res, 0, LK_LENGTH);
+	out->first = PQgetvalue(res, 0, LK_FIRST);
+	out->first_len = (size_t)PQgetlength(res, 0, LK_FIRST);
+}
+
+enum vd_err
+store_lookup(struct store *st, enum scope_kind kind, const char *scope_id, bool local,
+    const char *name, struct var_value *out)
+{
+	char		 k[2] = { (char)kind, '\0' }, slice[16];
+	const char	*values[5] = { k, scope_id, name, local ? "t" : "f", slice };
+	enum vd_err	 e = VD_OK;
+	PGresult	*res;
+
+	snprintf(slice, sizeof(slice), "%d", VD_SLICE_SIZE);
+	if ((res = st_query(st, ST_LOOKUP, values, 1, &e)) == NULL)
+		return e;
+	lookup_fill(res, out);
+	return VD_OK;
+}
+
+enum vd_err
+store_lookup_instance(struct store *st, const char *var_id, struct var_value *out)
+{
+	char		 slice[16];
+	const char	*values[2] = { var_id, slice };
+	enum vd_err	 e = VD_OK;
+	PGresult	*res;
+
+	snprintf(slice, sizeof(slice), "%d", VD_SLICE_SIZE);
+	if ((res = st_query(st, ST_LOOKUP_INSTANCE, values, 1, &e)) == NULL)
+		return e;
+	lookup_fill(res, out);
+	out->scope_found = true;
+	return VD_OK;
+}
+
+void
+var_value_clear(struct var_value *v)
+{
+	PQclear(v->res_);
+	memset(v, 0, sizeof(*v));
+}
+
+/* Fetches one slice [off, off + len) of the byte array; NULL with *err on failure or no row. */
+static PGresult *
+st_slice(struct store *st, const struct var_value *v, uint64_t off, size_t len, enum vd_err *err)
+{
+	char		 o[24], l[24], r[16];
+	const char	*values[4] = { v->ba_id, o, l, r };
+	PGresult	*res;
+
+	snprintf(o, sizeof(o), "%llu", (unsigned long long)off + 1);
+	snprintf(l, sizeof(l), "%zu", len);
+	snprintf(r, sizeof(r), "%d", (int)v->ba_rev);
+	if ((res = st_query(st, ST_SLICE, values, 1, err)) == NULL)
+		return NULL;
+	if (PQntuples(res) != 1 || (size_t)PQgetlength(res, 0, 0) != len) {
+		PQclear(res);
+		*err = VD_ERR_NOT_FOUND;
+		return NULL;
+	}
+	return res;
+}
+
+/*
+ * The rest of a large value, from a REPEATABLE READ snapshot so that every
+ * slice comes from one version.  The first slice is fetched before anything
+ * reaches the sink, so a value replaced since the lookup is reported as
+ * VD_ERR_NOT_FOUND while the caller can still start over.
+ */
+static enum vd_err
+st_read_slices(struct store *st, const struct var_value *v, uint64_t off, uint64_t end,
+    store_sink sink, void *arg)
+{
+	PGresult	*res = NULL;
+	enum vd_err	 e;
+	uint64_t	 pos = off;
+	size_t		 n;
+
+	if ((e = st_command(st, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) != VD_OK)
+		return e;
+	st->in_txn = true;
+	for (; pos < end; pos += n) {
+		n = end - pos > VD_SLICE_SIZE ? VD_SLICE_SIZE : (size_t)(end - pos);
+		if ((res = st_slice(st, v, pos, n, &e)) == NULL)
+			break;
+		e = sink(arg, PQgetvalue(res, 0, 0), n);
+		PQclear(res);
+		if (e != VD_OK)
+			break;
+	}
+	if (e == VD_ERR_NOT_FOUND && pos != off) {
+		log_error("a value changed inside one snapshot");
+		e = VD_ERR_INTERNAL;
+	}
+	store_rollback(st);
+	return e;
+}
+
+enum vd_err
+store_read(struct store *st, const struct var_value *v, uint64_t off, uint64_t len,
+    store_sink sink, void *arg)
+{
+	if (len == 0)
+		return VD_OK;
+	if (off + len <= v->first_len)
+		return sink(arg, v->first + off, (size_t)len);
+	return st_read_slices(st, v, off, off + len, sink, arg);
+}
+
+enum vd_err
+store_begin(struct store *st)
+{
+	enum vd_err	e;
+
+	if ((e = st_command(st, "BEGIN")) == VD_OK)
+		st->in_txn = true;
+	return e;
+}
+
+enum vd_err
+store_blob_begin(struct store *st, const char *name, char id[37])
+{
+	if (st->in_blob || !st->in_txn)
+		return VD_ERR_INTERNAL;
+	if (!uuid_v4(st->blob_id))
+		return VD_ERR_INTERNAL;
+	free(st->blob_name);
+	if ((st->blob_name = strdup(name)) == NULL)
+		return VD_ERR_NOMEM;
+	memcpy(id, st->blob_id, sizeof(st->blob_id));
+	st->inline_len = 0;
+	st->in_blob = true;
+	return VD_OK;
+}
+
+/* Sends buf hex-encoded: the bytea input format of COPY text (\\x, then two digits a byte). */
+static enum vd_err
+st_copy_hex(struct store *st, const char *buf, size_t len)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	const unsigned char	*p = (const unsigned char *)buf;
+	size_t			 i, n;
+
+	while (len > 0) {
+		n = len > HEX_CHUNK ? HEX_CHUNK : len;
+		for (i = 0; i < n; i++) {
+			st->hex[2 * i] = digits[p[i] >> 4];
+			st->hex[2 * i + 1] = digits[p[i] & 0x0f];
+		}
+		if (PQputCopyData(st->conn, st->hex, (int)(2 * n)) != 1)
+			return st_fail(st, NULL, "COPY data");
+		p += n;
+		len -= n;
+	}
+	return VD_OK;
+}
+
+/* The value outgrew INLINE_MAX: start the COPY and send what was collected so far. */
+static enum vd_err
+st_copy_start(struct store *st)
+{
+	PGresult	*res;
+	char		 head[64];
+	int		 n;
+
+	res = PQexec(st->conn, "COPY act_ge_bytearray (id_, rev_, type_, bytes_) FROM STDIN");
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		enum vd_err e = st_fail(st, res, "COPY");
+		PQclear(res);
+		return e;
+	}
+	PQclear(res);
+	st->in_copy = true;
+	n = snprintf(head, sizeof(head), "%s\t1\t2\t\\\\x", st->blob_id);
+	if (PQputCopyData(st->conn, head, n) != 1)
+		return st_fail(st, NULL, "COPY data");
+	return st_copy_hex(st, st->inline_buf, st->inline_len);
+}
+
+enum vd_err
+store_blob_write(struct store *st, const char *buf, size_t len)
+{
+	enum vd_err	e;
+
+	if (!st->in_blob)
+		return VD_ERR_INTERNAL;
+	if (!st->in_copy && len <= INLINE_MAX - st->inline_len) {
+		memcpy(st->inline_buf + st->inline_len, buf, len);
+		st->inline_len += len;
+		return VD_OK;
+	}
+	if (!st->in_copy && (e = st_copy_start(st)) != VD_OK)
+		return e;
+	return st_copy_hex(st, buf, len);
+}
+
+static enum vd_err
+st_copy_end(struct store *st)
+{
+	const char	*values[2] = { st->blob_id, st->blob_name };
+	PGresult	*res;
+	enum vd_err	 e = VD_OK;
+
+	st->in_copy = false;
+	if (PQputCopyData(st->conn, "\n", 1) != 1 || PQputCopyEnd(st->conn, NULL) != 1)
+		return st_fail(st, NULL, "COPY end");
+	res = PQgetResult(st->conn);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		e = st_fail(st, res, "COPY");
+	PQclear(res);
+	while ((res = PQgetResult(st->conn)) != NULL)
+		PQclear(res);
+	if (e != VD_OK)
+		return e;
+	res = st_exec(st, ST_BLOB_FIXUP, values, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		e = st_fail(st, res, stmts[ST_BLOB_FIXUP].name);
+	PQclear(res);
+	return e;
+}
+
+static enum vd_err
+st_blob_insert(struct store *st)
+{
+	const char	*values[3] = { st->blob_id, st->blob_name, NULL };
+	const int	 lengths[3] = { 0, 0, (int)st->inline_len };
+	const int	 formats[3] = { 0, 0, 1 };
+	PGresult	*res;
+	enum vd_err	 e = VD_OK;
+
+	values[2] = st->inline_buf;
+	if (st->conf->no_prepare)
+		res = PQexecParams(st->conn, stmts[ST_BLOB_INSERT].sql, 3, NULL, values, lengths,
+		    formats, 0);
+	else
+		res = PQexecPrepared(st->conn, stmts[ST_BLOB_INSERT].name, 3, values, lengths,
+		    formats, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		e = st_fail(st, res, stmts[ST_BLOB_INSERT].name);
+	PQclear(res);
+	return e;
+}
+
+enum vd_err
+store_blob_end(struct store *st)
+{
+	if (!st->in_blob)
+		return VD_ERR_INTERNAL;
+	st->in_blob = false;
+	return st->in_copy ? st_copy_end(st) : st_blob_insert(st);
+}
+
+enum vd_err
+store_blob_drop(struct store *st, const char *id)
+{
+	const char	*values[1] = { id };
+	PGresult	*res = st_exec(st, ST_BLOB_DROP, values, 0);
+	enum vd_err	 e = VD_OK;
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		e = st_fail(st, res, stmts[ST_BLOB_DROP].name);
+	PQclear(res);
+	return e;
+}
+
+/* The scope a write lands in (spec section 5): the locked variable's, else the addressed or the topmost. */
+static int
+put_target(const PGresult *res, bool local)
+{
+	int	i, n = PQntuples(res);
+
+	for (i = 0; i < n; i++)
+		if (!PQgetisnull(res, i, LOCK_VAR_ID))
+			return i;
+	return local ? 0 : n - 1;
+}
+
+static enum vd_err
+put_update(struct store *st, const struct var_write *w, const PGresult *lk, int row)
+{
+	const char	*task = *PQgetvalue(lk, row, LOCK_KIND) == 't' ?
+	    PQgetvalue(lk, row, LOCK_ID) : NULL;
+	const char	*values[6] = { PQgetvalue(lk, row, LOCK_VAR_ID), w->type, w->text, w->text2,
+	    w->ba_id, task };
+	const char	*old = bin_text(lk, row, LOCK_OLD_BA);
+	enum vd_err	 e = VD_OK;
+	PGresult	*res;
+
+	if ((res = st_query(st, ST_UPDATE, values, 0, &e)) == NULL)
+		return e;
+	PQclear(res);
+	/* The old value goes once nothing points at it any more. */
+	if (old != NULL && (w->ba_id == NULL || strcmp(old, w->ba_id) != 0))
+		e = store_blob_drop(st, old);
+	return e;
+}
+
+/* Returns VD_OK and *done, or VD_OK and !*done when a concurrent insert of the name won. */
+static enum vd_err
+put_insert(struct store *st, const struct var_write *w, const PGresult *lk, int row, bool *done)
+{
+	char		 id[37];
+	const char	*values[15];
+	enum vd_err	 e = VD_OK;
+	PGresult	*res;
+	int		 i;
+
+	if (!uuid_v4(id))
+		return VD_ERR_INTERNAL;
+	values[0] = id;
+	values[1] = w->type;
+	values[2] = w->name;
+	for (i = 0; i < 6; i++)		/* exec, proc inst, proc def, case exec, case inst, task */
+		values[3 + i] = bin_text(lk, row, LOCK_EXEC_ID + i);
+	values[9] = w->ba_id;
+	values[10] = w->text;
+	values[11] = w->text2;
+	values[12] = PQgetvalue(lk, row, LOCK_ID);		/* VAR_SCOPE_ */
+	values[13] = PQgetvalue(lk, row, LOCK_CONCURRENT_LOCAL);
+	values[14] = bin_text(lk, row, LOCK_TENANT_ID);
+	if ((res = st_query(st, ST_INSERT, values, 0, &e)) == NULL)
+		return e;
+	*done = PQntuples(res) == 1;
+	PQclear(res);
+	return VD_OK;
+}
+
+enum vd_err
+store_put(struct store *st, const struct var_write *w)
+{
+	char		 k[2] = { (char)w->kind, '\0' };
+	const char	*values[4] = { k, w->scope_id, w->name, w->local ? "t" : "f" };
+	enum vd_err	 e = VD_OK;
+	PGresult	*lk;
+	bool		 done = false;
+	int		 attempt, row;
+
+	for (attempt = 0; attempt < PUT_ATTEMPTS && !done; attempt++) {
+		if ((lk = st_query(st, ST_LOCK, values, 0, &e)) == NULL)
+			return e;
+		if (PQntuples(lk) == 0) {
+			PQclear(lk);
+			return VD_ERR_PUT_FAILED;
+		}
+		row = put_target(lk, w->local);
+		if (!PQgetisnull(lk, row, LOCK_VAR_ID)) {
+			e = put_update(st, w, lk, row);
+			done = true;
+		} else
+			e = put_insert(st, w, lk, row, &done);
+		PQclear(lk);
+		if (e != VD_OK)
+			return e;
+	}
+	if (!done) {
+		log_error("variable write lost %d races in a row", PUT_ATTEMPTS);
+		return VD_ERR_INTERNAL;
+	}
+	return VD_OK;
+}
+
+enum vd_err
+store_commit(struct store *st)
+{
+	enum vd_err	e;
+
+	st->in_txn = false;
+	e = st_command(st, "COMMIT");
+	return e;
+}
+
+void
+store_rollback(struct store *st)
+{
+	PGresult	*res;
+
+	if (st->conn == NULL || PQstatus(st->conn) != CONNECTION_OK)
+		goto out;
+	if (st->in_copy) {
+		(void)PQputCopyEnd(st->conn, "request aborted");
+		while ((res = PQgetResult(st->conn)) != NULL)
+			PQclear(res);
+	}
+	if (st->in_txn || PQtransactionStatus(st->conn) != PQTRANS_IDLE)
+		(void)st_command(st, "ROLLBACK");
+out:
+	st->in_txn = st->in_copy = st->in_blob = false;
+}

@@ -1,0 +1,102 @@
+/*
+ * The store: every SQL statement of vardata, over one libpq connection per
+ * worker.  Statements are parameterised and prepared once per connection
+ * (or sent unnamed with --no-prepare, for PgBouncer's transaction pooling).
+ * Values move in slices: reads fetch VD_SLICE_SIZE bytes at a time inside
+ * one snapshot, writes stream through COPY, so no value is ever whole in a
+ * worker's memory.
+ */
+#ifndef VD_STORE_H
+#define VD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "error.h"
+
+/* Scope kinds as the SQL spells them. */
+enum scope_kind {
+	SK_TASK = 't',
+	SK_EXECUTION = 'e',
+	SK_CASE_EXECUTION = 'c'
+};
+
+struct store;
+
+struct store	*store_new(const struct vd_conf *conf);
+void		 store_free(struct store *st);
+/* Connects (again) when there is no healthy connection; VD_ERR_DB_UNAVAILABLE when that fails. */
+enum vd_err	 store_connect(struct store *st) VD_MUSTCHECK;
+
+/* A variable found for a GET, with the first slice of its value. */
+struct var_value {
+	bool		 scope_found;	/* the addressed task/execution/case execution exists */
+	bool		 found;		/* a variable of that name is visible */
+	char		*type;		/* TYPE_ */
+	char		*text;		/* TEXT_ (filename of a file), NULL when null */
+	char		*text2;		/* TEXT2_ (mime#encoding of a file), NULL when null */
+	bool		 has_bytes;	/* a byte-array row exists */
+	char		*ba_id;		/* its ID_ */
+	int32_t		 ba_rev;	/* its REV_ */
+	uint64_t	 length;	/* octet length of BYTES_ (0 for null) */
+	const char	*first;		/* the first min(length, VD_SLICE_SIZE) bytes */
+	size_t		 first_len;
+	void		*res_;		/* owns every pointer above */
+};
+
+/* Looks a variable up through the scope chain (local: the addressed scope only). */
+enum vd_err	store_lookup(struct store *st, enum scope_kind kind, const char *scope_id,
+		    bool local, const char *name, struct var_value *out) VD_MUSTCHECK;
+/* Looks a variable up by its ID_ (/variable-instance/{id}/data); scope_found is always true. */
+enum vd_err	store_lookup_instance(struct store *st, const char *var_id,
+		    struct var_value *out) VD_MUSTCHECK;
+void		var_value_clear(struct var_value *v);
+
+/* Receives one slice of a value; a non-VD_OK return stops the read. */
+typedef enum vd_err (*store_sink)(void *arg, const char *buf, size_t len);
+
+/*
+ * Streams bytes [off, off + len) of the value found by a lookup to sink, in
+ * slices, all from one snapshot.  Returns VD_ERR_NOT_FOUND, before calling
+ * sink at all, when the byte-array row changed since the lookup (the caller
+ * looks up again).
+ */
+enum vd_err	store_read(struct store *st, const struct var_value *v, uint64_t off,
+		    uint64_t len, store_sink sink, void *arg) VD_MUSTCHECK;
+
+/*
+ * Writing: store_begin() opens a transaction; each value is streamed with
+ * store_blob_begin/write/end into a new ACT_GE_BYTEARRAY row; store_put()
+ * points the variable at it; store_commit() makes it all visible at once.
+ * Any error leaves the transaction to store_rollback().
+ */
+enum vd_err	store_begin(struct store *st) VD_MUSTCHECK;
+/* Starts a byte-array row for variable name; its new id is written to id (37 bytes). */
+enum vd_err	store_blob_begin(struct store *st, const char *name, char id[37]) VD_MUSTCHECK;
+enum vd_err	store_blob_write(struct store *st, const char *buf, size_t len) VD_MUSTCHECK;
+enum vd_err	store_blob_end(struct store *st) VD_MUSTCHECK;
+/* Deletes a byte-array row written earlier in this transaction (a data part sent twice). */
+enum vd_err	store_blob_drop(struct store *st, const char *id) VD_MUSTCHECK;
+
+struct var_write {
+	enum scope_kind	 kind;
+	const char	*scope_id;
+	bool		 local;		/* write to the addressed scope only */
+	const char	*name;
+	const char	*type;		/* TYPE_ */
+	const char	*text;		/* TEXT_ or NULL */
+	const char	*text2;		/* TEXT2_ or NULL */
+	const char	*ba_id;		/* BYTEARRAY_ID_ or NULL */
+};
+
+/*
+ * Creates or updates the variable as spec section 3 says.  Returns
+ * VD_ERR_PUT_FAILED when the addressed scope does not exist.
+ */
+enum vd_err	store_put(struct store *st, const struct var_write *w) VD_MUSTCHECK;
+enum vd_err	store_commit(struct store *st) VD_MUSTCHECK;
+void		store_rollback(struct store *st);
+
+#endif

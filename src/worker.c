@@ -1,0 +1,154 @@
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "handler.h"
+#include "log.h"
+#include "store.h"
+#include "text.h"
+#include "worker.h"
+
+static volatile sig_atomic_t	stopping;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static uint64_t
+now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static const char *
+param(FCGX_Request *r, const char *name)
+{
+	return FCGX_GetParam(name, r->envp);
+}
+
+/* The id every log line of this request carries: nginx's $request_id, else our own. */
+static void
+request_id(FCGX_Request *r, unsigned long serial)
+{
+	const char	*id = param(r, "REQUEST_ID");
+	char		 buf[72];
+
+	if (id != NULL && *id != '\0')
+		text_escape_log(id, strlen(id), buf, 65);
+	else
+		snprintf(buf, sizeof(buf), "%ld-%lu", (long)getpid(), serial);
+	log_set_request(buf);
+}
+
+static void
+serve(FCGX_Request *fr, struct store *st, const struct vd_conf *conf, unsigned long serial)
+{
+	struct request	 req;
+	const char	*method = param(fr, "REQUEST_METHOD");
+	const char	*uri = param(fr, "REQUEST_URI");
+	char		 safe_uri[512];
+	uint64_t	 t0 = now_us();
+
+	request_id(fr, serial);
+	memset(&req, 0, sizeof(req));
+	req.method = method ? method : "";
+	req.uri = uri ? uri : "";
+	req.content_type = param(fr, "CONTENT_TYPE");
+	req.content_length = param(fr, "CONTENT_LENGTH");
+	req.in = fr->in;
+	resp_init(&req.resp, fr->out, strcmp(req.method, "HEAD") == 0);
+	handle_request(&req, st, conf);
+	if (!req.resp.started && !req.resp.failed)
+		resp_error(&req.resp, VD_ERR_INTERNAL, NULL);
+	text_escape_log(req.uri, strlen(req.uri), safe_uri, sizeof(safe_uri));
+	log_info("%s %s %d %lluB %lluus", method && strlen(method) < 16 ? method : "?", safe_uri,
+	    req.resp.status, (unsigned long long)req.resp.body_bytes,
+	    (unsigned long long)(now_us() - t0));
+	resp_free(&req.resp);
+	log_set_request(NULL);
+}
+
+/*
+ * SIGTERM is blocked except while the worker waits in ppoll(), so it can
+ * never interrupt a request half-way, and an idle worker always sees it.
+ * The listening socket is non-blocking: when another worker won the race
+ * for a connection, FCGX_Accept_r fails with EAGAIN and we wait again.
+ */
+static int
+serve_loop(FCGX_Request *fr, int listen_fd, struct store *st, const struct vd_conf *conf)
+{
+	struct pollfd	 pfd = { .fd = listen_fd, .events = POLLIN };
+	sigset_t	 waitmask;
+	unsigned long	 serial = 0;
+	int		 rc;
+
+	sigprocmask(SIG_SETMASK, NULL, &waitmask);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGINT);
+	while (!stopping) {
+		if (ppoll(&pfd, 1, NULL, &waitmask) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_error("poll: %s", strerror(errno));
+			return EXIT_FAILURE;
+		}
+		if ((rc = FCGX_Accept_r(fr)) < 0) {
+			if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR ||
+			    rc == -ECONNABORTED)
+				continue;
+			log_error("accept: %s", strerror(-rc));
+			return EXIT_FAILURE;
+		}
+		serve(fr, st, conf, ++serial);
+		FCGX_Finish_r(fr);
+	}
+	return EXIT_SUCCESS;
+}
+
+int
+worker_main(const struct vd_conf *conf, int listen_fd)
+{
+	struct sigaction	 sa;
+	sigset_t		 block;
+	FCGX_Request		 fr;
+	struct store		*st;
+	int			 status;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, listen_fd, 0) != 0) {
+		log_error("cannot initialise libfcgi");
+		return EXIT_FAILURE;
+	}
+	if ((st = store_new(conf)) == NULL) {
+		log_error("out of memory");
+		return EXIT_FAILURE;
+	}
+	/* Connect now so the first request does not wait; failing is fine, requests retry. */
+	(void)store_connect(st);
+	status = serve_loop(&fr, listen_fd, st, conf);
+	store_free(st);
+	return status;
+}

@@ -1,0 +1,91 @@
+/* Configuration values, flags and environment variables. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "conf.h"
+#include "defaults.h"
+#include "tap.h"
+
+static void
+test_size(void)
+{
+	uint64_t	v = 0;
+
+	ok(conf_parse_size("16", 1, 100, &v) && v == 16, "plain number");
+	ok(conf_parse_size("8k", 1, UINT64_MAX, &v) && v == 8192, "k suffix");
+	ok(conf_parse_size("2M", 1, UINT64_MAX, &v) && v == 2097152, "M suffix");
+	ok(conf_parse_size("1G", 1, UINT64_MAX, &v) && v == 1073741824ULL, "G suffix");
+	ok(!conf_parse_size("", 0, 10, &v), "empty refused");
+	ok(!conf_parse_size("-1", 0, 10, &v), "sign refused");
+	ok(!conf_parse_size("+1", 0, 10, &v), "plus refused");
+	ok(!conf_parse_size("1x", 0, 10, &v), "junk suffix refused");
+	ok(!conf_parse_size("1kk", 0, UINT64_MAX, &v), "double suffix refused");
+	ok(!conf_parse_size("99999999999999999999", 0, UINT64_MAX, &v), "overflow refused");
+	ok(!conf_parse_size("17179869184G", 0, UINT64_MAX, &v), "suffix overflow refused");
+	ok(!conf_parse_size("11", 0, 10, &v), "over max refused");
+	ok(!conf_parse_size("0", 1, 10, &v), "under min refused");
+	ok(!conf_parse_size(" 1", 0, 10, &v), "leading space refused");
+}
+
+static void
+test_small(void)
+{
+	unsigned	u = 0;
+
+	ok(conf_parse_uint("4", 1, 8, &u) && u == 4, "uint");
+	ok(!conf_parse_uint("4k", 1, 100000, &u), "no suffix for counts");
+	ok(conf_parse_mode("0666", &u) && u == 0666, "mode 0666");
+	ok(conf_parse_mode("660", &u) && u == 0660, "mode 660");
+	ok(!conf_parse_mode("0888", &u), "non-octal refused");
+	ok(!conf_parse_mode("17777", &u), "too long refused");
+	ok(!conf_parse_mode("", &u), "empty mode refused");
+	ok(conf_base_path_valid("/engine-rest"), "default base path");
+	ok(conf_base_path_valid(""), "empty base path");
+	ok(conf_base_path_valid("/a/b"), "nested base path");
+	ok(!conf_base_path_valid("engine-rest"), "relative refused");
+	ok(!conf_base_path_valid("/engine-rest/"), "trailing slash refused");
+	ok(!conf_base_path_valid("/a//b"), "double slash refused");
+	ok(!conf_base_path_valid("/a%2Fb"), "percent refused");
+	ok(!conf_base_path_valid("/a b"), "space refused");
+}
+
+static void
+test_load(void)
+{
+	struct vd_conf	 c;
+	char		 err[256];
+	char		*argv1[] = { "vardata", "--workers", "3", "--max-parts=5", "--base-path", "",
+	    "--no-prepare", NULL };
+	char		*argv2[] = { "vardata", "--max-parts", "0", NULL };
+	char		*argv3[] = { "vardata", "--bogus", NULL };
+	char		*argv4[] = { "vardata", NULL };
+
+	setenv("VARDATA_WORKERS", "7", 1);
+	setenv("VARDATA_MAX_PART_HEADER", "16k", 1);
+	setenv("VARDATA_SECCOMP", "yes", 1);
+	is_int(conf_load(&c, 7, argv1, err, sizeof(err)), CONF_OK, "flags load");
+	is_int(c.workers, 3, "the command line wins over the environment");
+	is_int(c.limits.max_parts, 5, "--opt=value form");
+	is_str(c.base_path, "", "empty base path accepted");
+	ok(c.no_prepare, "boolean flag");
+	is_int(c.limits.max_part_header, 16384, "limit from the environment");
+	ok(c.seccomp, "boolean from the environment");
+	is_int(c.limits.max_body, VD_DEFAULT_MAX_BODY, "default body limit");
+	is_int(conf_load(&c, 3, argv2, err, sizeof(err)), CONF_ERROR, "zero parts refused");
+	is_int(conf_load(&c, 2, argv3, err, sizeof(err)), CONF_ERROR, "unknown flag refused");
+	setenv("VARDATA_MAX_BODY", "2G", 1);
+	is_int(conf_load(&c, 1, argv4, err, sizeof(err)), CONF_ERROR, "bad environment value refused");
+	unsetenv("VARDATA_MAX_BODY");
+	is_int(conf_load(&c, 1, argv4, err, sizeof(err)), CONF_OK, "environment alone");
+	is_int(c.workers, 7, "workers from the environment");
+}
+
+int
+main(void)
+{
+	test_size();
+	test_small();
+	test_load();
+	return done_testing();
+}

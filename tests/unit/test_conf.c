@@ -50,16 +50,31 @@ test_small(void)
 	ok(!conf_base_path_valid("/a b"), "space refused");
 }
 
+/* getopt wants writable strings; the literals are copied. */
+static char **
+args(const char **src)
+{
+	static char	*store[4][8];
+	static int	 next;
+	char		**dst = store[next++ % 4];
+	int		 i;
+
+	for (i = 0; src[i] != NULL && i < 7; i++)
+		dst[i] = strdup(src[i]);
+	dst[i] = NULL;
+	return dst;
+}
+
 static void
 test_load(void)
 {
 	struct vd_conf	 c;
 	char		 err[256];
-	char		*argv1[] = { "vardata", "--workers", "3", "--max-parts=5", "--base-path", "",
-	    "--no-prepare", NULL };
-	char		*argv2[] = { "vardata", "--max-parts", "0", NULL };
-	char		*argv3[] = { "vardata", "--bogus", NULL };
-	char		*argv4[] = { "vardata", NULL };
+	char		**argv1 = args((const char *[]){ "vardata", "--workers", "3", "--max-parts=5",
+	    "--base-path", "", "--no-prepare", NULL });
+	char		**argv2 = args((const char *[]){ "vardata", "--max-parts", "0", NULL });
+	char		**argv3 = args((const char *[]){ "vardata", "--bogus", NULL });
+	char		**argv4 = args((const char *[]){ "vardata", NULL });
 
 	setenv("VARDATA_WORKERS", "7", 1);
 	setenv("VARDATA_MAX_PART_HEADER", "16k", 1);

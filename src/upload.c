@@ -290,7 +290,9 @@ upload_read(FCGX_Stream *in, const char *boundary, size_t boundary_len,
 	}
 	field_clear(&rd.field);
 	field_clear(&rd.variable_type);
-	json_tokener_free(rd.tok);
+	/* json_tokener_free() does not take NULL. */
+	if (rd.tok != NULL)
+		json_tokener_free(rd.tok);
 	json_object_put(rd.json);
 	return e;
 }

@@ -10,6 +10,7 @@
 #include "handler.h"
 #include "log.h"
 #include "mime.h"
+#include "range.h"
 #include "router.h"
 #include "text.h"
 #include "upload.h"
@@ -97,8 +98,9 @@ file_headers(struct response *r, const struct var_value *v, char *ct, size_t cts
 
 struct body_sink {
 	struct response		*resp;
+	int			 status;
 	const char		*content_type;
-	uint64_t		 length;
+	uint64_t		 length;	/* of the body sent */
 };
 
 static enum vd_err
@@ -109,24 +111,66 @@ body_sink(void *arg, const char *buf, size_t len)
 
 	/* Headers go out with the first slice: until then a replaced value can still be looked up again. */
 	if (!bs->resp->started &&
-	    (e = resp_start(bs->resp, 200, bs->content_type, (int64_t)bs->length)) != VD_OK)
+	    (e = resp_start(bs->resp, bs->status, bs->content_type, (int64_t)bs->length)) != VD_OK)
 		return e;
 	return resp_body(bs->resp, buf, len);
+}
+
+/*
+ * Validators and ranges (RFC 9110 sections 13 and 14): the ETag names the
+ * byte-array row and its revision, which change whenever the value does,
+ * so an interrupted download can resume with Range and If-Range.
+ */
+static enum range_result
+value_range(struct request *req, const struct var_value *v, const char *etag,
+    uint64_t *off, uint64_t *len)
+{
+	char	cr[96];
+	enum range_result rr = RANGE_FULL;
+
+	*off = 0;
+	*len = v->length;
+	if (req->range != NULL && v->has_bytes &&
+	    (req->if_range == NULL || strcmp(req->if_range, etag) == 0))
+		rr = range_parse(req->range, v->length, off, len);
+	if (rr == RANGE_PARTIAL)
+		snprintf(cr, sizeof(cr), "bytes %llu-%llu/%llu", (unsigned long long)*off,
+		    (unsigned long long)(*off + *len - 1), (unsigned long long)v->length);
+	else if (rr == RANGE_UNSATISFIABLE)
+		snprintf(cr, sizeof(cr), "bytes */%llu", (unsigned long long)v->length);
+	if (rr != RANGE_FULL)
+		resp_header(&req->resp, "Content-Range", cr);
+	return rr;
 }
 
 /* Sends a found binary value; VD_ERR_NOT_FOUND when it was replaced meanwhile. */
 static enum vd_err
 send_value(struct request *req, struct store *st, const struct var_value *v)
 {
-	struct body_sink	bs = { &req->resp, "application/octet-stream", v->length };
-	char			ct[512];
+	struct body_sink	bs = { &req->resp, 200, "application/octet-stream", 0 };
+	char			ct[512], etag[128] = "";
+	uint64_t		off, len;
+	enum range_result	rr;
 
+	if (v->has_bytes) {
+		snprintf(etag, sizeof(etag), "\"%s-%d\"", v->ba_id, (int)v->ba_rev);
+		resp_header(&req->resp, "ETag", etag);
+		if (etag_list_matches(req->if_none_match, etag))
+			return resp_start(&req->resp, 304, NULL, -1);
+	}
+	resp_header(&req->resp, "Accept-Ranges", "bytes");
 	if (strcmp(v->type, "file") == 0 &&
 	    (bs.content_type = file_headers(&req->resp, v, ct, sizeof(ct))) == NULL)
 		return VD_ERR_NOMEM;
-	if (v->length == 0 || req->resp.head)
-		return resp_start(&req->resp, 200, bs.content_type, (int64_t)v->length);
-	return store_read(st, v, 0, v->length, body_sink, &bs);
+	if ((rr = value_range(req, v, etag, &off, &len)) == RANGE_UNSATISFIABLE) {
+		resp_error(&req->resp, VD_ERR_RANGE, NULL);
+		return VD_OK;
+	}
+	bs.status = rr == RANGE_PARTIAL ? 206 : 200;
+	bs.length = len;
+	if (len == 0 || req->resp.head)
+		return resp_start(&req->resp, bs.status, bs.content_type, (int64_t)len);
+	return store_read(st, v, off, len, body_sink, &bs);
 }
 
 static enum vd_err

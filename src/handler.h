@@ -13,6 +13,9 @@ struct request {
 	const char	*uri;		/* REQUEST_URI, raw */
 	const char	*content_type;	/* NULL when absent */
 	const char	*content_length;/* NULL when absent */
+	const char	*range;		/* Range, If-Range, If-None-Match; NULL when absent */
+	const char	*if_range;
+	const char	*if_none_match;
 	FCGX_Stream	*in;
 	struct response	 resp;
 };

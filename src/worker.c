@@ -70,6 +70,9 @@ serve(FCGX_Request *fr, struct store *st, const struct vd_conf *conf, unsigned l
 	req.uri = uri ? uri : "";
 	req.content_type = param(fr, "CONTENT_TYPE");
 	req.content_length = param(fr, "CONTENT_LENGTH");
+	req.range = param(fr, "HTTP_RANGE");
+	req.if_range = param(fr, "HTTP_IF_RANGE");
+	req.if_none_match = param(fr, "HTTP_IF_NONE_MATCH");
 	req.in = fr->in;
 	resp_init(&req.resp, fr->out, strcmp(req.method, "HEAD") == 0);
 	handle_request(&req, st, conf);
@@ -147,7 +150,8 @@ worker_main(const struct vd_conf *conf, int listen_fd)
 		return EXIT_FAILURE;
 	}
 	/* Connect now so the first request does not wait; failing is fine, requests retry. */
-	(void)store_connect(st);
+	if (store_connect(st) != VD_OK)
+		log_warn("no database yet: requests get 503 until it answers");
 	status = serve_loop(&fr, listen_fd, st, conf);
 	store_free(st);
 	return status;

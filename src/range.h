@@ -1,0 +1,30 @@
+/*
+ * HTTP Range and validators for downloads (RFC 9110 sections 13.1 and 14):
+ * a single byte range, If-Range, If-None-Match.  Pure.
+ */
+#ifndef VD_RANGE_H
+#define VD_RANGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum range_result {
+	RANGE_FULL,		/* no usable Range: send the whole value (200) */
+	RANGE_PARTIAL,		/* send [off, off + len) (206) */
+	RANGE_UNSATISFIABLE	/* 416 */
+};
+
+/*
+ * Interprets a Range header value for a value of length bytes.  Only one
+ * "bytes=" range is honoured; several ranges, other units or bad syntax
+ * are ignored (RFC 9110 section 14.2 lets a server ignore Range).
+ */
+enum range_result	range_parse(const char *value, uint64_t length, uint64_t *off, uint64_t *len);
+/*
+ * True when the If-None-Match value (a list of entity tags, or "*") matches
+ * etag (the quoted strong tag we send).  Weak comparison, as RFC 9110
+ * section 13.1.2 asks for If-None-Match.
+ */
+bool			etag_list_matches(const char *value, const char *etag);
+
+#endif

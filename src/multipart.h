@@ -27,7 +27,10 @@ struct mp_part {
 /*
  * Callbacks return VD_OK to go on; any other value stops the parser and is
  * returned from mp_feed()/mp_finish().  The part passed to part_begin, and
- * the strings in it, stay valid until part_end returns.
+ * the strings in it, stay valid until part_end returns; each string is also
+ * NUL-terminated at its length.  part_data is never called with len 0.  A
+ * NULL callback is skipped.  After an error no callback is called again
+ * (so a part may get part_begin without part_end).
  */
 struct mp_callbacks {
 	enum vd_err	(*part_begin)(void *arg, const struct mp_part *part);
@@ -37,7 +40,8 @@ struct mp_callbacks {
 
 struct mp_limits {
 	size_t	max_parts;	/* VD_ERR_PART_COUNT beyond this many parts */
-	size_t	max_header;	/* VD_ERR_PART_HEADER when one part's header block is longer */
+	size_t	max_header;	/* VD_ERR_PART_HEADER when one part's header block (its lines and the
+				   empty line that ends them, CRLFs included) is longer */
 };
 
 struct mp_parser;
@@ -47,7 +51,11 @@ struct mp_parser	*mp_new(const char *boundary, size_t boundary_len, const struct
 			    const struct mp_callbacks *cb, void *arg);
 /* Feeds the next len bytes of the body. */
 enum vd_err		 mp_feed(struct mp_parser *p, const char *buf, size_t len) VD_MUSTCHECK;
-/* The body has ended: VD_ERR_MULTIPART unless the close delimiter was seen. */
+/*
+ * The body has ended: VD_ERR_MULTIPART unless the close delimiter was seen.
+ * A body of just the close delimiter ("--boundary--") is accepted with no
+ * part at all; the caller reports the missing part it needs.
+ */
 enum vd_err		 mp_finish(struct mp_parser *p) VD_MUSTCHECK;
 void			 mp_free(struct mp_parser *p);
 

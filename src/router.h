@@ -42,9 +42,13 @@ struct route {
  * "<base>/engine/default/..." are accepted.  Decoded segments are written to
  * buf, which must hold at least strlen(uri) + 2 bytes.
  *
- * Returns VD_OK, VD_ERR_NO_ROUTE (unknown path, empty or "." / ".." segment),
- * VD_ERR_NO_ENGINE (an engine name other than "default") or VD_ERR_BAD_PATH
- * (bad percent-encoding, a decoded NUL, or invalid UTF-8 in id or name).
+ * Returns VD_OK, VD_ERR_NO_ROUTE (unknown path, empty or "." / ".." segment,
+ * raw or decoded), VD_ERR_NO_ENGINE (a path that would be one of ours under
+ * an engine name other than "default"), VD_ERR_BAD_PATH (bad
+ * percent-encoding, a decoded NUL, or invalid UTF-8 in id or name), or
+ * VD_ERR_INTERNAL when buf is too small.  A path that is not ours is
+ * VD_ERR_NO_ROUTE whatever else is wrong with it, and VD_ERR_NO_ENGINE comes
+ * before any look at the id and name.
  */
 enum vd_err	route_parse(const char *base, const char *uri, char *buf, size_t bufsz,
 		    struct route *out) VD_MUSTCHECK;

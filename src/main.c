@@ -11,6 +11,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "sandbox.h"
 #include "sock.h"
 #include "supervisor.h"
 
@@ -63,6 +64,10 @@ main(int argc, char *argv[])
 		return 2;
 	case CONF_OK:
 		break;
+	}
+	if (conf.seccomp && !sandbox_available()) {
+		fprintf(stderr, "vardata: --seccomp: built without libseccomp\n");
+		return 2;
 	}
 	/* A client that goes away must cost one request, not the worker. */
 	signal(SIGPIPE, SIG_IGN);

@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <poll.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,6 +247,21 @@ st_prepare_all(struct store *st)
 	return VD_OK;
 }
 
+/*
+ * An idle connection has nothing to read.  When it has, the server most
+ * likely said goodbye (a restart, an idle timeout, pg_terminate_backend):
+ * libpq would only notice on the next query, so the request would fail.
+ * Unsolicited messages are otherwise rare enough that reconnecting on any
+ * of them costs nothing.
+ */
+static bool
+st_healthy(struct store *st)
+{
+	struct pollfd	pfd = { .fd = PQsocket(st->conn), .events = POLLIN };
+
+	return PQstatus(st->conn) == CONNECTION_OK && poll(&pfd, 1, 0) == 0;
+}
+
 enum vd_err
 store_connect(struct store *st)
 {
@@ -252,7 +269,7 @@ store_connect(struct store *st)
 	const char	*vals[] = { st->conf->db, VD_DEFAULT_CONNECT_TIMEOUT, "vardata", NULL };
 	enum vd_err	 e;
 
-	if (st->conn != NULL && PQstatus(st->conn) == CONNECTION_OK)
+	if (st->conn != NULL && st_healthy(st))
 		return VD_OK;
 	if (st->conn != NULL)
 		PQfinish(st->conn);

@@ -13,6 +13,7 @@
 
 #include "handler.h"
 #include "log.h"
+#include "sandbox.h"
 #include "store.h"
 #include "text.h"
 #include "worker.h"
@@ -152,6 +153,10 @@ worker_main(const struct vd_conf *conf, int listen_fd)
 	/* Connect now so the first request does not wait; failing is fine, requests retry. */
 	if (store_connect(st) != VD_OK)
 		log_warn("no database yet: requests get 503 until it answers");
+	if (conf->seccomp && !sandbox_enter()) {
+		store_free(st);
+		return EXIT_FAILURE;
+	}
 	status = serve_loop(&fr, listen_fd, st, conf);
 	store_free(st);
 	return status;

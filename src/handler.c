@@ -313,7 +313,8 @@ typed_value(struct request *req, const struct upload *up, struct var_write *w, c
  * Sets *nothing when the JSON is null: Camunda then stores nothing.
  */
 static enum vd_err
-json_value(struct request *req, const struct upload *up, struct var_write *w, bool *nothing)
+json_value(struct request *req, const struct upload *up, const struct vd_limits *limits,
+    struct var_write *w, bool *nothing)
 {
 	const struct form_field	*t = &up->type;
 	const char		*ct = up->content_type;
@@ -328,9 +329,14 @@ json_value(struct request *req, const struct upload *up, struct var_write *w, bo
 		    "Unrecognized content type for serialized java type: %s", ct ? ct : "null");
 		return VD_ERR_INVALID;
 	}
-	if (up->json == JSON_INVALID || up->json == JSON_TOO_LARGE) {
+	if (up->json == JSON_TOO_LARGE) {
+		resp_errorf(&req->resp, VD_ERR_FIELD, "the JSON value exceeds the limit of %zu bytes "
+		    "(--max-json)", limits->max_json);
+		return VD_ERR_FIELD;
+	}
+	if (up->json == JSON_INVALID) {
 		resp_errorf(&req->resp, VD_ERR_INVALID, "Could not deserialize JSON object: %s",
-		    up->json == JSON_INVALID ? up->json_error : "the value exceeds --max-json");
+		    up->json_error);
 		return VD_ERR_INVALID;
 	}
 	if (t->len == 0 || !text_no_controls(t->value, t->len) ||
@@ -364,6 +370,36 @@ post_boundary(struct request *req, struct mime *m, const struct mime_param **bou
 	return true;
 }
 
+/* A limit's error names the limit and the flag that sets it (spec section 6). */
+static void
+upload_error(struct request *req, enum vd_err e, const struct vd_limits *l)
+{
+	switch (e) {
+	case VD_ERR_BODY_LIMIT:
+		resp_errorf(&req->resp, e, "request body exceeds the limit of %llu bytes (--max-body)",
+		    (unsigned long long)l->max_body);
+		break;
+	case VD_ERR_PART_COUNT:
+		resp_errorf(&req->resp, e, "more than %zu parts in multipart/form-data (--max-parts)",
+		    l->max_parts);
+		break;
+	case VD_ERR_PART_HEADER:
+		resp_errorf(&req->resp, e, "a part header exceeds the limit of %zu bytes "
+		    "(--max-part-header)", l->max_part_header);
+		break;
+	case VD_ERR_FILENAME:
+		resp_errorf(&req->resp, e, "filename longer than %zu characters (--max-filename)",
+		    l->max_filename);
+		break;
+	case VD_ERR_FIELD:
+		resp_errorf(&req->resp, e, "a text form part exceeds the limit of %zu bytes "
+		    "(--max-field)", l->max_field);
+		break;
+	default:
+		resp_error(&req->resp, e, NULL);
+	}
+}
+
 static bool
 post_length_ok(struct request *req, const struct vd_conf *conf)
 {
@@ -372,7 +408,7 @@ post_length_ok(struct request *req, const struct vd_conf *conf)
 	/* Refuse a declared oversize body before reading a byte of it. */
 	if (req->content_length != NULL && *req->content_length != '\0' &&
 	    conf_parse_size(req->content_length, 0, UINT64_MAX, &len) && len > conf->limits.max_body) {
-		resp_error(&req->resp, VD_ERR_BODY_LIMIT, NULL);
+		upload_error(req, VD_ERR_BODY_LIMIT, &conf->limits);
 		return false;
 	}
 	return true;
@@ -381,7 +417,7 @@ post_length_ok(struct request *req, const struct vd_conf *conf)
 /* Decides what the upload means and writes it; answers the error itself. */
 static enum vd_err
 post_write(struct request *req, struct store *st, const struct route *rt,
-    const struct upload *up, bool *nothing)
+    const struct upload *up, const struct vd_limits *limits, bool *nothing)
 {
 	struct scope_info	 si = scope_info(rt->scope);
 	struct var_write	 w = { si.kind, rt->id, rt->local, rt->name, NULL, NULL, NULL, NULL };
@@ -393,7 +429,8 @@ post_write(struct request *req, struct store *st, const struct route *rt,
 		return VD_ERR_INVALID;
 	}
 	w.ba_id = up->ba_id;
-	e = up->type.present ? json_value(req, up, &w, nothing) : typed_value(req, up, &w, &text2);
+	e = up->type.present ? json_value(req, up, limits, &w, nothing) :
+	    typed_value(req, up, &w, &text2);
 	if (e != VD_OK || *nothing)
 		goto out;
 	if ((e = store_put(st, &w)) == VD_ERR_PUT_FAILED) {
@@ -430,8 +467,8 @@ handle_post(struct request *req, struct store *st, const struct route *rt,
 	}
 	e = upload_read(req->in, boundary->value, boundary->value_len, &conf->limits, st, rt->name, &up);
 	if (e != VD_OK)
-		resp_error(&req->resp, e, NULL);
-	else if ((e = post_write(req, st, rt, &up, &nothing)) == VD_OK && !nothing &&
+		upload_error(req, e, &conf->limits);
+	else if ((e = post_write(req, st, rt, &up, &conf->limits, &nothing)) == VD_OK && !nothing &&
 	    (e = store_commit(st)) != VD_OK)
 		resp_error(&req->resp, e, NULL);
 	if (e != VD_OK || nothing)

@@ -146,9 +146,10 @@ resp_error(struct response *r, enum vd_err e, const char *message)
 		body = strdup("{\"type\":\"RestException\",\"message\":\"out of memory\",\"code\":null}");
 		info = vd_errinfo(VD_ERR_NOMEM);
 	}
+	/* A client that went away is noticed in r->failed; there is no one left to tell. */
 	if (body != NULL && resp_start(r, info->status, "application/json",
-	    (int64_t)strlen(body)) == VD_OK)
-		(void)resp_body(r, body, strlen(body));
+	    (int64_t)strlen(body)) == VD_OK && resp_body(r, body, strlen(body)) != VD_OK)
+		log_warn("the client went away before the error answer");
 	free(body);
 }
 

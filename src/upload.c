@@ -227,8 +227,10 @@ on_part_end(void *arg)
 		dst = &rd->up->type;
 		break;
 	case PART_IGNORED:
-		return VD_OK;
+		break;
 	}
+	if (dst == NULL)
+		return VD_OK;
 	field_clear(dst);
 	*dst = rd->field;
 	memset(&rd->field, 0, sizeof(rd->field));

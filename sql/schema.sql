@@ -159,9 +159,10 @@ create index if not exists ACT_IDX_TASK_CASE_EXEC on ACT_RU_TASK(CASE_EXECUTION_
 create index if not exists ACT_IDX_TASK_PARENT_TASK_ID on ACT_RU_TASK(PARENT_TASK_ID_);
 
 create index if not exists ACT_IDX_CASE_EXE_PARENT on ACT_RU_CASE_EXECUTION(PARENT_ID_);
-create index if not exists ACT_IDX_CASE_EXEC_CASE_INST on ACT_RU_CASE_EXECUTION(CASE_INST_ID_);
+create index if not exists ACT_IDX_CASE_EXE_CASE_INST on ACT_RU_CASE_EXECUTION(CASE_INST_ID_);
 
 create index if not exists ACT_IDX_VARIABLE_TASK_ID on ACT_RU_VARIABLE(TASK_ID_);
+create index if not exists ACT_IDX_VARIABLE_TASK_NAME_TYPE on ACT_RU_VARIABLE(TASK_ID_, NAME_, TYPE_);
 create index if not exists ACT_IDX_VAR_EXE on ACT_RU_VARIABLE(EXECUTION_ID_);
 create index if not exists ACT_IDX_VAR_PROCINST on ACT_RU_VARIABLE(PROC_INST_ID_);
 create index if not exists ACT_IDX_VAR_CASE_EXE on ACT_RU_VARIABLE(CASE_EXECUTION_ID_);
@@ -209,8 +210,12 @@ BEGIN
          'alter table ACT_RU_VARIABLE add constraint ACT_FK_VAR_BYTEARRAY foreign key (BYTEARRAY_ID_) references ACT_GE_BYTEARRAY (ID_)')
     ) AS t(tbl, name, ddl)
     LOOP
+        -- Skip a constraint that exists, and also a name that is taken by
+        -- an index: some Camunda versions create ACT_UNIQ_VARIABLE as a
+        -- unique index rather than as a constraint.
         IF NOT EXISTS (SELECT 1 FROM pg_constraint
-                       WHERE conrelid = c.tbl::regclass AND conname = c.name) THEN
+                       WHERE conrelid = c.tbl::regclass AND conname = c.name)
+           AND to_regclass(c.name) IS NULL THEN
             EXECUTE c.ddl;
         END IF;
     END LOOP;

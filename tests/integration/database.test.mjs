@@ -1,0 +1,45 @@
+// Spec section 8, "database unreachable": 503 while PostgreSQL is down, and
+// the workers reconnect by themselves once it is back (no restart).
+
+import assert from 'node:assert/strict';
+import { delay, suite } from './harness.mjs';
+import { assertError, assertNoContent, assertValue } from './expect.mjs';
+
+const E = '/engine-rest';
+// Bounds of the wait for recovery; not a performance threshold.
+const RECOVERY_DEADLINE_MS = 60_000;
+const CONSECUTIVE_OK = 10;
+
+suite('database outage', {}, (s, test) => {
+	test('PostgreSQL down -> 503 RestException for GET and POST; back up -> served again without a restart', async () => {
+		const task = s.uid('task');
+		await s.createTask(task);
+		await s.insertVariable({ name: 'kept', bytes: Buffer.from('survives'), taskId: task });
+		const getUrl = `${E}/task/${task}/localVariables/kept/data`;
+		assertValue(await s.get(getUrl), { contentType: 'application/octet-stream', body: 'survives' });
+		const pid = s.proc.pid;
+
+		await s.stopDatabase();
+		// More requests than workers, so that every worker meets the outage.
+		for (let i = 0; i < 4; i++) {
+			assertError(await s.get(getUrl), 503, 'RestException', /\S/);
+			assertError(await s.putBytes(`${E}/task/${task}/localVariables/during/data`, Buffer.from('x')), 503, 'RestException', /\S/);
+		}
+
+		await s.startDatabase();
+		const deadline = Date.now() + RECOVERY_DEADLINE_MS;
+		let ok = 0;
+		let last = null;
+		while (ok < CONSECUTIVE_OK && Date.now() < deadline) {
+			last = await s.get(getUrl);
+			ok = last.status === 200 ? ok + 1 : 0;
+			if (ok === 0)
+				await delay(100);
+		}
+		assert.equal(ok, CONSECUTIVE_OK, `served again after the database came back (last: ${last && last.status} ${last && last.body.toString()})`);
+		assertValue(last, { contentType: 'application/octet-stream', body: 'survives' });
+		assertNoContent(await s.putBytes(`${E}/task/${task}/localVariables/after/data`, Buffer.from('after')));
+		assert.equal(s.proc.pid, pid);
+		assert.equal(s.procExited, undefined, 'the supervisor kept running');
+	});
+});

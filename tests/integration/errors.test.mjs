@@ -1,0 +1,221 @@
+// Spec section 8, the POST rows: every error of a write, with its exact
+// status, exception type, message and code, and the raw body text.
+
+import assert from 'node:assert/strict';
+import { suite } from './harness.mjs';
+import { assertError, assertNoContent } from './expect.mjs';
+
+const E = '/engine-rest';
+const MALFORMED = 'multipart/form-data cannot be processed';
+
+suite('POST errors', {}, (s, test) => {
+	async function target() {
+		const task = s.uid('task');
+		await s.createTask(task);
+		return { task, url: (n) => `${E}/task/${task}/localVariables/${n}/data` };
+	}
+
+	async function nothingStored(t, name) {
+		assert.equal(await s.variable(t.task, name), null, `no variable ${name}`);
+		assert.deepEqual(await s.orphanBytearrays(), [], 'no stray byte array');
+	}
+
+	const dataPart = { name: 'data', filename: 'a.bin', contentType: 'application/octet-stream', data: 'x' };
+
+	// ---- addressed scope does not exist ----
+
+	for (const [label, p, message] of [
+		['task localVariables', `${E}/task/nope/localVariables/v/data`,
+			"Cannot put task variable v: task nope doesn't exist: task is null"],
+		['task variables', `${E}/task/nope/variables/v/data`,
+			"Cannot put task variable v: task nope doesn't exist: task is null"],
+		['process-instance', `${E}/process-instance/nope/variables/v/data`,
+			"Cannot put process instance variable v: execution nope doesn't exist: execution is null"],
+		['case-instance', `${E}/case-instance/nope/variables/v/data`,
+			"Cannot put case execution variable v: There does not exist any case execution with id: 'nope': caseExecution is null"],
+	]) {
+		test(`${label}: addressed scope does not exist -> 500 RestException "Cannot put ...", code 0`, async () => {
+			assertError(await s.postMultipart(p, [dataPart]), 500, 'RestException', message, 0);
+			const [[n]] = await s.sql("select count(*) from act_ru_variable where name_ = 'v'");
+			assert.equal(n, '0');
+		});
+	}
+
+	// ---- not multipart ----
+
+	for (const [label, ct] of [
+		['application/json', 'application/json'],
+		['text/plain', 'text/plain'],
+		['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded'],
+		['multipart/mixed', 'multipart/mixed; boundary=abc'],
+	]) {
+		test(`request Content-Type ${label} -> 415 RestException`, async () => {
+			const t = await target();
+			assertError(await s.postRaw(t.url('m'), Buffer.from('--abc\r\n\r\n'), ct), 415, 'RestException', /\S/);
+			await nothingStored(t, 'm');
+		});
+	}
+
+	test('no request Content-Type -> 415 RestException', async () => {
+		const t = await target();
+		assertError(await s.postRaw(t.url('m'), Buffer.from('data'), null, ['-H', 'Content-Type:']), 415, 'RestException', /\S/);
+	});
+
+	// ---- malformed multipart ----
+
+	test('multipart/form-data without a boundary -> 400 "multipart/form-data cannot be processed"', async () => {
+		const t = await target();
+		const body = Buffer.from('--abc\r\nContent-Disposition: form-data; name="data"\r\n\r\nx\r\n--abc--\r\n');
+		assertError(await s.postRaw(t.url('m'), body, 'multipart/form-data'), 400, 'RestException', MALFORMED);
+		await nothingStored(t, 'm');
+	});
+
+	test('a truncated body (no close delimiter) -> 400 "multipart/form-data cannot be processed"', async () => {
+		const t = await target();
+		const body = Buffer.from('--abc\r\nContent-Disposition: form-data; name="data"\r\n\r\nhalf a val');
+		assertError(await s.postRaw(t.url('m'), body, 'multipart/form-data; boundary=abc'), 400, 'RestException', MALFORMED);
+		await nothingStored(t, 'm');
+	});
+
+	test('a truncated body after a complete data part -> 400, nothing stored', async () => {
+		const t = await target();
+		const body = Buffer.from('--abc\r\nContent-Disposition: form-data; name="data"\r\n\r\nwhole\r\n--abc\r\nContent-Disposition: form-da');
+		assertError(await s.postRaw(t.url('m'), body, 'multipart/form-data; boundary=abc'), 400, 'RestException', MALFORMED);
+		await nothingStored(t, 'm');
+	});
+
+	test('an empty body -> 400 "multipart/form-data cannot be processed"', async () => {
+		const t = await target();
+		assertError(await s.postRaw(t.url('m'), Buffer.alloc(0), 'multipart/form-data; boundary=abc'), 400, 'RestException', MALFORMED);
+	});
+
+	test('a bad part header (a line without a colon) -> 400 "multipart/form-data cannot be processed"', async () => {
+		const t = await target();
+		const body = Buffer.from('--abc\r\nContent-Disposition: form-data; name="data"\r\nthis is no header\r\n\r\nx\r\n--abc--\r\n');
+		assertError(await s.postRaw(t.url('m'), body, 'multipart/form-data; boundary=abc'), 400, 'RestException', MALFORMED);
+		await nothingStored(t, 'm');
+	});
+
+	test('a part without a name -> 400 "multipart/form-data cannot be processed"', async () => {
+		const t = await target();
+		const body = Buffer.from('--abc\r\nContent-Disposition: form-data; filename="a.txt"\r\n\r\nx\r\n--abc--\r\n');
+		assertError(await s.postRaw(t.url('m'), body, 'multipart/form-data; boundary=abc'), 400, 'RestException', MALFORMED);
+	});
+
+	// ---- the parts ----
+
+	test('no data part -> 400 InvalidRequestException naming the part', async () => {
+		const t = await target();
+		assertError(await s.postMultipart(t.url('m'), [{ name: 'valueType', data: 'Bytes' }]), 400,
+			'InvalidRequestException', /data/);
+		await nothingStored(t, 'm');
+	});
+
+	for (const ct of ['application/json', 'text/html', 'application/octet-stream']) {
+		test(`valueType part with Content-Type ${ct} -> 400 "Form part with name 'valueType' must have a text/plain value"`, async () => {
+			const t = await target();
+			assertError(await s.postMultipart(t.url('m'), [dataPart, { name: 'valueType', contentType: ct, data: 'Bytes' }]),
+				400, 'InvalidRequestException', "Form part with name 'valueType' must have a text/plain value");
+			await nothingStored(t, 'm');
+		});
+	}
+
+	test('valueType sent by curl -F with ;type=application/json -> the same 400', async () => {
+		const t = await target();
+		const f = await s.writeFile(Buffer.from('x'));
+		assertError(await s.postForm(t.url('m'), [`data=@${f}`, 'valueType=File;type=application/json']),
+			400, 'InvalidRequestException', "Form part with name 'valueType' must have a text/plain value");
+	});
+
+	for (const vt of ['FILE', '', 'Foo', 'BYTES', 'octet-stream']) {
+		test(`valueType '${vt}' -> 400 RestException "Unsupported value type '${vt}'"`, async () => {
+			const t = await target();
+			assertError(await s.postMultipart(t.url('m'), [dataPart, { name: 'valueType', data: vt }]),
+				400, 'RestException', `Unsupported value type '${vt}'`);
+			await nothingStored(t, 'm');
+		});
+	}
+
+	test("variableType 'FILE' -> 400 Unsupported value type as well", async () => {
+		const t = await target();
+		assertError(await s.postMultipart(t.url('m'), [dataPart, { name: 'variableType', data: 'FILE' }]),
+			400, 'RestException', "Unsupported value type 'FILE'");
+	});
+
+	for (const vt of ['Object', 'object', 'Json', 'json', 'Xml', 'xml']) {
+		test(`valueType ${vt} with binary data -> 400 "Must provide 'null' or String value ..."`, async () => {
+			const t = await target();
+			assertError(await s.postMultipart(t.url('m'), [dataPart, { name: 'valueType', data: vt }]),
+				400, 'InvalidRequestException', `Must provide 'null' or String value for value of SerializableValue type '${vt}'.`);
+			await nothingStored(t, 'm');
+		});
+	}
+
+	for (const vt of ['String', 'string', 'Integer', 'Long', 'Double', 'Boolean', 'Short', 'Date']) {
+		test(`valueType ${vt} (known, not binary) -> 400 InvalidRequestException`, async () => {
+			const t = await target();
+			assertError(await s.postMultipart(t.url('m'), [dataPart, { name: 'valueType', data: vt }]),
+				400, 'InvalidRequestException', /\S/);
+			await nothingStored(t, 'm');
+		});
+	}
+
+	test('File without a filename -> 400 "Cannot create file without filename! ..."', async () => {
+		const t = await target();
+		const msg = 'Cannot create file without filename! Please set a name into ValueInfo with key filename';
+		assertError(await s.postMultipart(t.url('m'), [
+			{ name: 'data', contentType: 'text/plain', data: 'no name' },
+			{ name: 'valueType', data: 'File' },
+		]), 400, 'InvalidRequestException', msg);
+		// curl -F 'data=<file' sends the content without a filename.
+		const f = await s.writeFile(Buffer.from('no name'));
+		assertError(await s.postForm(t.url('m'), [`data=<${f}`, 'valueType=file']), 400, 'InvalidRequestException', msg);
+		await nothingStored(t, 'm');
+	});
+
+	// Spec section 7: filenames come from uploaders and are validated when
+	// stored.  A control byte in the filename is refused (the status is 400;
+	// the spec names no message for it).
+	test('File whose filename holds a control byte -> 400, nothing stored', async () => {
+		const t = await target();
+		for (const name of ['a\x01b.txt', 'del\x7f.txt']) {
+			const res = await s.postMultipart(t.url('m'), [
+				{ name: 'data', filename: name, contentType: 'text/plain', data: 'x' },
+				{ name: 'valueType', data: 'File' },
+			]);
+			assert.equal(res.status, 400, `${JSON.stringify(name)}: ${res.body.toString()}`);
+			assert.ok(['RestException', 'InvalidRequestException'].includes(JSON.parse(res.body.toString()).type));
+		}
+		await nothingStored(t, 'm');
+	});
+
+	for (const ct of ['garbage', 'text', 'text/', '/plain', 'text/pl ain', 'text/plain; =x']) {
+		test(`File with data Content-Type "${ct}" -> 400 "Invalid mime type given"`, async () => {
+			const t = await target();
+			assertError(await s.postMultipart(t.url('m'), [
+				{ name: 'data', filename: 'a.txt', contentType: ct, data: 'x' },
+				{ name: 'valueType', data: 'File' },
+			]), 400, 'RestException', 'Invalid mime type given');
+			await nothingStored(t, 'm');
+		});
+	}
+
+	// ---- limits at their defaults (tests/integration/limits.test.mjs lowers them) ----
+
+	test('16 parts are accepted; 17 parts -> 400 RestException', async () => {
+		const t = await target();
+		const filler = (n) => Array.from({ length: n }, (_, i) => ({ name: `extra${i}`, data: 'f' }));
+		assertNoContent(await s.postMultipart(t.url('p16'), [dataPart, ...filler(15)]));
+		assertError(await s.postMultipart(t.url('p17'), [dataPart, ...filler(16)]), 400, 'RestException', /\S/);
+		await nothingStored(t, 'p17');
+	});
+
+	test('a part header block over 8 KiB -> 400 RestException; just under is fine', async () => {
+		const t = await target();
+		// The header block: Content-Disposition line (44 bytes with CRLF) plus this one.
+		const pad = (n) => `X-Pad: ${'p'.repeat(n)}`;
+		assertNoContent(await s.postMultipart(t.url('h'), [{ ...dataPart, headers: [pad(7000)] }]));
+		assertError(await s.postMultipart(t.url('h2'), [{ ...dataPart, headers: [pad(9000)] }]), 400, 'RestException', /\S/);
+		await nothingStored(t, 'h2');
+	});
+});

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that vardata needs to build, test and run,
+# and only those that are missing.
+#
+#   scripts/deps.sh            everything, the fuzzing toolchain included
+#   scripts/deps.sh --minimal  without clang and its fuzzing runtime
+#
+# Installing "postgresql" and "nginx-light" may start a system cluster and a
+# system nginx; vardata's scripts run private ones and never touch those.
+set -euo pipefail
+
+readonly prog=deps.sh
+
+packages=(
+	build-essential autoconf automake pkg-config
+	libpq-dev libjson-c-dev libfcgi-dev libseccomp-dev
+	postgresql postgresql-client nginx-light curl acl spawn-fcgi
+)
+fuzz_packages=(clang libclang-rt-14-dev)
+
+usage() {
+	printf 'usage: %s [--minimal]\n' "$prog" >&2
+	exit 2
+}
+
+minimal=false
+for arg in "$@"; do
+	case $arg in
+	--minimal) minimal=true ;;
+	*) usage ;;
+	esac
+done
+
+$minimal || packages+=("${fuzz_packages[@]}")
+
+# Node.js may come from elsewhere than Debian (a newer release, say); any
+# working node and npm will do for the integration tests.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	packages+=(nodejs npm)
+fi
+
+installed() {
+	[[ $(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null) == installed ]]
+}
+
+missing=()
+for p in "${packages[@]}"; do
+	installed "$p" || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+	exit 0
+fi
+
+printf '%s: missing Debian packages: %s\n' "$prog" "${missing[*]}" >&2
+if [[ $(id -u) -eq 0 ]]; then
+	sudo=()
+elif command -v sudo >/dev/null 2>&1; then
+	sudo=(sudo)
+else
+	printf '%s: not root and no sudo: as root, run\n  apt-get install %s\n' "$prog" "${missing[*]}" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+	apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -64,14 +64,19 @@
 /* \
  * The variables of a scope (spec section 5): a task's are those with its \
  * TASK_ID_; an execution's or case execution's those with its id and no \
- * TASK_ID_.  The unique (VAR_SCOPE_, NAME_) index finds them. \
+ * TASK_ID_.  The unique (VAR_SCOPE_, NAME_) index finds them: LATERAL with a \
+ * LIMIT (which keeps the planner from flattening it) makes that one index \
+ * probe per scope, where a join lets the planner, which cannot know how \
+ * short a chain is, scan every variable of that name. \
  */ \
 "visible AS (" \
 "    SELECT v.id_, v.type_, v.text_, v.text2_, v.bytearray_id_, c.depth" \
-"      FROM chain c JOIN act_ru_variable v ON v.var_scope_ = c.id AND v.name_ = $3" \
-"     WHERE c.depth >= 0 AND CASE c.kind WHEN 't' THEN v.task_id_ = c.id" \
-"       WHEN 'e' THEN v.execution_id_ = c.id AND v.task_id_ IS NULL" \
-"       ELSE v.case_execution_id_ = c.id AND v.task_id_ IS NULL END" \
+"      FROM chain c CROSS JOIN LATERAL (SELECT * FROM act_ru_variable v" \
+"       WHERE v.var_scope_ = c.id AND v.name_ = $3 AND CASE c.kind" \
+"         WHEN 't' THEN v.task_id_ = c.id" \
+"         WHEN 'e' THEN v.execution_id_ = c.id AND v.task_id_ IS NULL" \
+"         ELSE v.case_execution_id_ = c.id AND v.task_id_ IS NULL END LIMIT 1) v" \
+"     WHERE c.depth >= 0" \
 ") "
 
 /* Columns of a value lookup; both lookups answer in this shape. */

@@ -168,6 +168,11 @@ suite('POST multipart', {}, (s, test) => {
 			{ name: 'valueType', data: 'File' },
 		]));
 		assert.equal((await stored(t.task, 'long')).row.text_, name);
+		// Its download header is about 32 KiB: nginx must pass it whole.
+		const got = await s.get(t.url('long'));
+		assert.equal(got.status, 200);
+		assert.equal(got.headers['content-disposition'],
+		    `attachment; filename="${'__'.repeat(3996)}.txt"; filename*=UTF-8''${'%C3%BC'.repeat(3996)}.txt`);
 		assertError(await s.postMultipart(t.url('toolong'), [
 			{ name: 'data', filename: `x${name}`, contentType: 'text/plain', data: 'l' },
 			{ name: 'valueType', data: 'File' },

@@ -36,18 +36,6 @@ skip_form_data(const char *s, size_t len)
 	return i;
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Decodes the pct-encoded part of an ext-value (RFC 8187 section 3.2.1)
  * into out, which holds twice len bytes: ISO-8859-1 bytes of 0x80 and more
@@ -65,7 +53,7 @@ pct_decode(const unsigned char *s, size_t len, bool latin1, char *out, size_t *o
 	for (i = 0; i < len; i++) {
 		b = s[i];
 		if (b == '%') {
-			if (len - i < 3 || (hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0)
+			if (len - i < 3 || (hi = text_hexval(s[i + 1])) < 0 || (lo = text_hexval(s[i + 2])) < 0)
 				return false;
 			b = (unsigned char)(hi << 4 | lo);
 			i += 2;

@@ -63,18 +63,6 @@ seg_is_dot(const char *s, size_t len)
 	return (len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.');
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool
 pct_decode(const char *s, size_t len, char *out, size_t *outlen)
 {
@@ -90,8 +78,8 @@ pct_decode(const char *s, size_t len, char *out, size_t *outlen)
 			continue;
 		}
 		/* RFC 3986 section 2.1: '%' is always followed by two hex digits. */
-		if (len - i < 3 || (hi = hexval((unsigned char)s[i + 1])) < 0 ||
-		    (lo = hexval((unsigned char)s[i + 2])) < 0 || (hi | lo) == 0)
+		if (len - i < 3 || (hi = text_hexval((unsigned char)s[i + 1])) < 0 ||
+		    (lo = text_hexval((unsigned char)s[i + 2])) < 0 || (hi | lo) == 0)
 			goto out;
 		out[o++] = (char)(hi << 4 | lo);
 		i += 3;

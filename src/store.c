@@ -378,36 +378,41 @@ lookup_fill(PGresult *res, struct var_value *out)
 	out->first_len = (size_t)PQgetlength(res, 0, LK_FIRST);
 }
 
-enum vd_err
-store_lookup(struct store *st, enum scope_kind kind, const char *scope_id, bool local,
-    const char *name, struct var_value *out)
+/* Runs a lookup statement whose last parameter is the first slice's length. */
+static enum vd_err
+st_lookup(struct store *st, enum stmt s, const char **values, struct var_value *out)
 {
-	char		 k[2] = { (char)kind, '\0' }, slice[16];
-	const char	*values[5] = { k, scope_id, name, local ? "t" : "f", slice };
+	char		 slice[16];
 	enum vd_err	 e = VD_OK;
 	PGresult	*res;
 
 	snprintf(slice, sizeof(slice), "%d", VD_SLICE_SIZE);
-	if ((res = st_query(st, ST_LOOKUP, values, 1, &e)) == NULL)
+	values[stmts[s].nparams - 1] = slice;
+	if ((res = st_query(st, s, values, 1, &e)) == NULL)
 		return e;
 	lookup_fill(res, out);
 	return VD_OK;
 }
 
 enum vd_err
+store_lookup(struct store *st, enum scope_kind kind, const char *scope_id, bool local,
+    const char *name, struct var_value *out)
+{
+	char		 k[2] = { (char)kind, '\0' };
+	const char	*values[5] = { k, scope_id, name, local ? "t" : "f", NULL };
+
+	return st_lookup(st, ST_LOOKUP, values, out);
+}
+
+enum vd_err
 store_lookup_instance(struct store *st, const char *var_id, struct var_value *out)
 {
-	char		 slice[16];
-	const char	*values[2] = { var_id, slice };
-	enum vd_err	 e = VD_OK;
-	PGresult	*res;
+	const char	*values[2] = { var_id, NULL };
+	enum vd_err	 e = st_lookup(st, ST_LOOKUP_INSTANCE, values, out);
 
-	snprintf(slice, sizeof(slice), "%d", VD_SLICE_SIZE);
-	if ((res = st_query(st, ST_LOOKUP_INSTANCE, values, 1, &e)) == NULL)
-		return e;
-	lookup_fill(res, out);
-	out->scope_found = true;
-	return VD_OK;
+	if (e == VD_OK)
+		out->scope_found = true;
+	return e;
 }
 
 void

@@ -168,3 +168,15 @@ text_ascii_ieq(const char *s, size_t len, const char *lit)
 			return false;
 	return lit[len] == '\0';
 }
+
+int
+text_hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -28,4 +28,7 @@ char	*text_escape_log(const char *s, size_t len, char *out, size_t outsz);
  */
 bool	text_ascii_ieq(const char *s, size_t len, const char *lit);
 
+/* The value of one hexadecimal digit, or -1. */
+int	text_hexval(unsigned char c);
+
 #endif

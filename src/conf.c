@@ -17,7 +17,7 @@
  */
 enum opt_id {
 	OPT_DB = 1, OPT_LISTEN, OPT_WORKERS, OPT_BASE_PATH, OPT_SOCKET_MODE, OPT_USER,
-	OPT_ALLOW_ROOT, OPT_SECCOMP, OPT_NO_PREPARE, OPT_SHUTDOWN_TIMEOUT, OPT_MAX_BODY,
+	OPT_ALLOW_ROOT, OPT_SPOOL_DIR, OPT_SECCOMP, OPT_NO_PREPARE, OPT_SHUTDOWN_TIMEOUT, OPT_MAX_BODY,
 	OPT_MAX_PARTS, OPT_MAX_PART_HEADER, OPT_MAX_FILENAME, OPT_MAX_FIELD, OPT_MAX_JSON,
 	OPT_HELP, OPT_VERSION
 };
@@ -37,6 +37,7 @@ static const struct opt_def opts[] = {
 	{ "socket-mode", OPT_SOCKET_MODE, 1, "MODE      octal mode of a unix socket (default 0660)" },
 	{ "user", OPT_USER, 1, "NAME      drop privileges to this user after binding" },
 	{ "allow-root", OPT_ALLOW_ROOT, 0, "          allow serving as root" },
+	{ "spool-dir", OPT_SPOOL_DIR, 1, "DIR       large uploads wait here for their COPY (default $TMPDIR or /tmp)" },
 	{ "seccomp", OPT_SECCOMP, 0, "          confine workers with a seccomp filter" },
 	{ "no-prepare", OPT_NO_PREPARE, 0, "          no named prepared statements (PgBouncer transaction pooling)" },
 	{ "shutdown-timeout", OPT_SHUTDOWN_TIMEOUT, 1, "SECONDS   grace period for requests in flight on SIGTERM (default 30)" },
@@ -60,6 +61,8 @@ conf_defaults(struct vd_conf *conf)
 	conf->db = "";
 	conf->workers = ncpu > 0 && ncpu <= VD_MAX_WORKERS ? (unsigned)ncpu : 1;
 	conf->base_path = VD_DEFAULT_BASE_PATH;
+	conf->spool_dir = getenv("TMPDIR") != NULL && *getenv("TMPDIR") == '/' ?
+	    getenv("TMPDIR") : VD_DEFAULT_SPOOL_DIR;
 	conf->socket_mode = VD_DEFAULT_SOCKET_MODE;
 	conf->shutdown_timeout = VD_DEFAULT_SHUTDOWN_TIMEOUT;
 	conf->limits.max_body = VD_DEFAULT_MAX_BODY;
@@ -175,6 +178,17 @@ usage(FILE *f, const char *prog)
 	    "(upper case, '-' as '_'); the command line wins.\n");
 }
 
+static const char *
+opt_name(enum opt_id id)
+{
+	size_t	i;
+
+	for (i = 0; i < NOPTS; i++)
+		if (opts[i].id == id)
+			return opts[i].name;
+	return "?";
+}
+
 /* Applies one option value; false with errbuf filled on a bad value. */
 static bool
 conf_apply(struct vd_conf *conf, enum opt_id id, const char *val, char *errbuf, size_t errsz)
@@ -206,6 +220,10 @@ conf_apply(struct vd_conf *conf, enum opt_id id, const char *val, char *errbuf, 
 		break;
 	case OPT_ALLOW_ROOT:
 		conf->allow_root = true;
+		break;
+	case OPT_SPOOL_DIR:
+		conf->spool_dir = val;
+		good = *val == '/';
 		break;
 	case OPT_SECCOMP:
 		conf->seccomp = true;
@@ -244,8 +262,7 @@ conf_apply(struct vd_conf *conf, enum opt_id id, const char *val, char *errbuf, 
 		break;
 	}
 	if (!good)
-		snprintf(errbuf, errsz, "invalid value for --%s: \"%s\"",
-		    opts[id - 1].name, val);
+		snprintf(errbuf, errsz, "invalid value for --%s: \"%s\"", opt_name(id), val);
 	return good;
 }
 

@@ -12,7 +12,8 @@
  * framing of a multipart body is small; we allow 64 KiB of it.
  */
 #define VD_DEFAULT_MAX_BODY		((1024ULL * 1024 * 1024) - 1)	/* --max-body */
-#define VD_MAX_VALUE			((1024ULL * 1024 * 1024) - 1 - 4 - 64 * 1024)
+/* The largest bytea PostgreSQL builds: MaxAllocSize less the 4-byte varlena header. */
+#define VD_MAX_VALUE			((1024ULL * 1024 * 1024) - 1 - 4)
 #define VD_DEFAULT_MAX_PARTS		16		/* --max-parts */
 #define VD_DEFAULT_MAX_PART_HEADER	(8 * 1024)	/* --max-part-header, bytes per part */
 #define VD_DEFAULT_MAX_FILENAME		4000		/* --max-filename, characters (TEXT_ is varchar(4000)) */
@@ -30,6 +31,8 @@
 #define VD_IO_CHUNK			(64 * 1024)
 
 #define VD_DEFAULT_BASE_PATH		"/engine-rest"
+/* Where workers keep their unnamed spool file, unless $TMPDIR says otherwise. */
+#define VD_DEFAULT_SPOOL_DIR		"/tmp"
 #define VD_DEFAULT_SOCKET_MODE		0660
 #define VD_DEFAULT_BACKLOG		1024
 #define VD_MAX_WORKERS			1024

@@ -26,6 +26,8 @@ static const struct vd_errinfo errtab[VD_ERR__COUNT] = {
 	    "the request body must be multipart/form-data with a boundary", -1 },
 	[VD_ERR_MULTIPART] = { 400, "RestException", "multipart/form-data cannot be processed", -1 },
 	[VD_ERR_BODY_LIMIT] = { 413, "RestException", "request body exceeds the size limit", -1 },
+	[VD_ERR_VALUE_LIMIT] = { 413, "RestException",
+	    "the value exceeds PostgreSQL's limit of 1073741819 bytes for one bytea", -1 },
 	[VD_ERR_PART_COUNT] = { 400, "RestException", "too many parts in multipart/form-data", -1 },
 	[VD_ERR_PART_HEADER] = { 400, "RestException", "part header exceeds the size limit", -1 },
 	[VD_ERR_FILENAME] = { 400, "RestException", "filename exceeds the length limit", -1 },

@@ -20,6 +20,7 @@ enum vd_err {
 	VD_ERR_MEDIA_TYPE,	/* 415: request body is not multipart/form-data */
 	VD_ERR_MULTIPART,	/* 400: malformed multipart body */
 	VD_ERR_BODY_LIMIT,	/* 413: request body over --max-body */
+	VD_ERR_VALUE_LIMIT,	/* 413: a value over PostgreSQL's bytea limit */
 	VD_ERR_PART_COUNT,	/* 400: more parts than --max-parts */
 	VD_ERR_PART_HEADER,	/* 400: part header block over --max-part-header */
 	VD_ERR_FILENAME,	/* 400: filename longer than --max-filename characters */

@@ -4,9 +4,13 @@
 
 #include <poll.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -17,12 +21,16 @@
 
 /*
  * Values up to this size are collected in memory and inserted with one
- * parameter; larger ones switch to COPY on the fly.  Small writes thus cost
- * no COPY round trips, and memory stays bounded by this constant.
+ * parameter.  Larger ones go to the worker's spool file as they arrive and
+ * then to PostgreSQL with a binary COPY: that format needs a value's length
+ * before its bytes, and a multipart body tells the length only at its end.
+ * (COPY's text format could stream, but it doubles every byte as hex and
+ * so cannot carry a value over half of PostgreSQL's 1 GB limit.)  Memory
+ * stays bounded by these constants whatever the size of the value.
  */
 #define INLINE_MAX	(64 * 1024)
-/* Bytes of a value hex-encoded per CopyData message. */
-#define HEX_CHUNK	(32 * 1024)
+/* Bytes read back from the spool file per CopyData message. */
+#define COPY_CHUNK	(256 * 1024)
 /* How often store_put() retries when a concurrent first write of the same name wins the insert. */
 #define PUT_ATTEMPTS	5
 
@@ -155,9 +163,9 @@ static const struct {
 	[ST_BLOB_INSERT] = { "vd_blob_insert", 3,
 	    "INSERT INTO act_ge_bytearray (id_, rev_, name_, bytes_, type_, create_time_)"
 	    " VALUES ($1, 1, $2, $3, 2, localtimestamp)" },
-	/* COPY cannot compute the time: the columns COPY left out are set here. */
+	/* COPY cannot compute the database's time: CREATE_TIME_ is set here. */
 	[ST_BLOB_FIXUP] = { "vd_blob_fixup", 2,
-	    "UPDATE act_ge_bytearray SET name_ = $2, create_time_ = localtimestamp WHERE id_ = $1" },
+	    "UPDATE act_ge_bytearray SET create_time_ = localtimestamp WHERE id_ = $1 AND name_ = $2" },
 	/* $1 id: a byte array no variable points at any more */
 	[ST_BLOB_DROP] = { "vd_blob_drop", 1,
 	    "DELETE FROM act_ge_bytearray WHERE id_ = $1" },
@@ -170,12 +178,37 @@ struct store {
 	/* The value being written. */
 	bool			 in_blob;
 	bool			 in_copy;
+	bool			 spooling;	/* the value outgrew inline_buf */
+	int			 spool_fd;	/* an unlinked file, reused for every value */
+	uint64_t		 blob_len;
 	char			 blob_id[37];
 	char			*blob_name;
 	char			*inline_buf;	/* INLINE_MAX bytes */
 	size_t			 inline_len;
-	char			*hex;		/* 2 * HEX_CHUNK bytes */
+	char			*copy_buf;	/* COPY_CHUNK bytes */
 };
+
+/*
+ * The spool file has no name (O_TMPFILE, else unlinked at once), so nothing
+ * is left behind whatever happens to the worker.  It is opened before the
+ * seccomp filter is installed and reused for every upload.
+ */
+static int
+spool_open(const char *dir)
+{
+	char	path[PATH_MAX];
+	int	fd;
+
+	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) != -1)
+		return fd;
+	snprintf(path, sizeof(path), "%s/vardata-spool-XXXXXX", dir);
+	if ((fd = mkostemp(path, O_CLOEXEC)) == -1) {
+		log_error("cannot create a spool file in %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	(void)unlink(path);
+	return fd;
+}
 
 struct store *
 store_new(const struct vd_conf *conf)
@@ -185,9 +218,11 @@ store_new(const struct vd_conf *conf)
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
 	st->conf = conf;
+	st->spool_fd = -1;
 	st->inline_buf = malloc(INLINE_MAX);
-	st->hex = malloc(2 * HEX_CHUNK);
-	if (st->inline_buf == NULL || st->hex == NULL) {
+	st->copy_buf = malloc(COPY_CHUNK);
+	st->spool_fd = spool_open(conf->spool_dir);
+	if (st->inline_buf == NULL || st->copy_buf == NULL || st->spool_fd == -1) {
 		store_free(st);
 		return NULL;
 	}
@@ -203,7 +238,9 @@ store_free(struct store *st)
 		PQfinish(st->conn);
 	free(st->blob_name);
 	free(st->inline_buf);
-	free(st->hex);
+	free(st->copy_buf);
+	if (st->spool_fd != -1)
+		close(st->spool_fd);
 	free(st);
 }
 
@@ -511,52 +548,40 @@ store_blob_begin(struct store *st, const char *name, char id[37])
 		return VD_ERR_NOMEM;
 	memcpy(id, st->blob_id, sizeof(st->blob_id));
 	st->inline_len = 0;
+	st->blob_len = 0;
+	st->spooling = false;
 	st->in_blob = true;
 	return VD_OK;
 }
 
-/* Sends buf hex-encoded: the bytea input format of COPY text (\\x, then two digits a byte). */
 static enum vd_err
-st_copy_hex(struct store *st, const char *buf, size_t len)
+spool_write(struct store *st, const char *buf, size_t len)
 {
-	static const char	 digits[] = "0123456789abcdef";
-	const unsigned char	*p = (const unsigned char *)buf;
-	size_t			 i, n;
+	ssize_t	n;
 
 	while (len > 0) {
-		n = len > HEX_CHUNK ? HEX_CHUNK : len;
-		for (i = 0; i < n; i++) {
-			st->hex[2 * i] = digits[p[i] >> 4];
-			st->hex[2 * i + 1] = digits[p[i] & 0x0f];
+		if ((n = write(st->spool_fd, buf, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_error("cannot write the spool file: %s", strerror(errno));
+			return VD_ERR_INTERNAL;
 		}
-		if (PQputCopyData(st->conn, st->hex, (int)(2 * n)) != 1)
-			return st_fail(st, NULL, "COPY data");
-		p += n;
-		len -= n;
+		buf += n;
+		len -= (size_t)n;
 	}
 	return VD_OK;
 }
 
-/* The value outgrew INLINE_MAX: start the COPY and send what was collected so far. */
+/* The value outgrew INLINE_MAX: from now on it goes to the spool file. */
 static enum vd_err
-st_copy_start(struct store *st)
+spool_start(struct store *st)
 {
-	PGresult	*res;
-	char		 head[64];
-	int		 n;
-
-	res = PQexec(st->conn, "COPY act_ge_bytearray (id_, rev_, type_, bytes_) FROM STDIN");
-	if (PQresultStatus(res) != PGRES_COPY_IN) {
-		enum vd_err e = st_fail(st, res, "COPY");
-		PQclear(res);
-		return e;
+	if (ftruncate(st->spool_fd, 0) == -1 || lseek(st->spool_fd, 0, SEEK_SET) == -1) {
+		log_error("cannot reset the spool file: %s", strerror(errno));
+		return VD_ERR_INTERNAL;
 	}
-	PQclear(res);
-	st->in_copy = true;
-	n = snprintf(head, sizeof(head), "%s\t1\t2\t\\\\x", st->blob_id);
-	if (PQputCopyData(st->conn, head, n) != 1)
-		return st_fail(st, NULL, "COPY data");
-	return st_copy_hex(st, st->inline_buf, st->inline_len);
+	st->spooling = true;
+	return spool_write(st, st->inline_buf, st->inline_len);
 }
 
 enum vd_err
@@ -566,29 +591,119 @@ store_blob_write(struct store *st, const char *buf, size_t len)
 
 	if (!st->in_blob)
 		return VD_ERR_INTERNAL;
-	if (!st->in_copy && len <= INLINE_MAX - st->inline_len) {
+	if (len > VD_MAX_VALUE - st->blob_len)
+		return VD_ERR_VALUE_LIMIT;
+	st->blob_len += len;
+	if (!st->spooling && len <= INLINE_MAX - st->inline_len) {
 		memcpy(st->inline_buf + st->inline_len, buf, len);
 		st->inline_len += len;
 		return VD_OK;
 	}
-	if (!st->in_copy && (e = st_copy_start(st)) != VD_OK)
+	if (!st->spooling && (e = spool_start(st)) != VD_OK)
 		return e;
-	return st_copy_hex(st, buf, len);
+	return spool_write(st, buf, len);
+}
+
+static void
+put_be16(char *p, uint16_t v)
+{
+	p[0] = (char)(v >> 8);
+	p[1] = (char)v;
+}
+
+static void
+put_be32(char *p, uint32_t v)
+{
+	p[0] = (char)(v >> 24);
+	p[1] = (char)(v >> 16);
+	p[2] = (char)(v >> 8);
+	p[3] = (char)v;
+}
+
+/*
+ * The binary COPY stream up to the value's bytes: the file header, then one
+ * tuple of (id_, rev_, type_, name_, bytes_) with the value's length
+ * (PostgreSQL's "Binary Format" of COPY; text fields travel as raw bytes).
+ */
+static size_t
+copy_head(struct store *st, char *out)
+{
+	static const char	 sig[] = "PGCOPY\n\377\r\n";
+	size_t			 idlen = strlen(st->blob_id), nlen = strlen(st->blob_name), n = 0;
+
+	memcpy(out, sig, 11);
+	n = 11;
+	put_be32(out + n, 0);			/* flags */
+	put_be32(out + n + 4, 0);		/* header extension length */
+	put_be16(out + n + 8, 5);		/* fields in the tuple */
+	n += 10;
+	put_be32(out + n, (uint32_t)idlen);
+	memcpy(out + n + 4, st->blob_id, idlen);
+	n += 4 + idlen;
+	put_be32(out + n, 4);			/* rev_ = 1 */
+	put_be32(out + n + 4, 1);
+	put_be32(out + n + 8, 4);		/* type_ = 2 */
+	put_be32(out + n + 12, 2);
+	n += 16;
+	put_be32(out + n, (uint32_t)nlen);
+	memcpy(out + n + 4, st->blob_name, nlen);
+	n += 4 + nlen;
+	put_be32(out + n, (uint32_t)st->blob_len);
+	return n + 4;
+}
+
+/* Sends the spooled value; false when reading it back failed. */
+static enum vd_err
+copy_spool(struct store *st)
+{
+	uint64_t	off = 0;
+	ssize_t		n;
+
+	while (off < st->blob_len) {
+		n = pread(st->spool_fd, st->copy_buf, COPY_CHUNK, (off_t)off);
+		if (n <= 0) {
+			log_error("cannot read the spool file: %s", n == 0 ? "short file" : strerror(errno));
+			return VD_ERR_INTERNAL;
+		}
+		if (PQputCopyData(st->conn, st->copy_buf, (int)n) != 1)
+			return st_fail(st, NULL, "COPY data");
+		off += (uint64_t)n;
+	}
+	return VD_OK;
 }
 
 static enum vd_err
-st_copy_end(struct store *st)
+st_copy(struct store *st)
 {
 	const char	*values[2] = { st->blob_id, st->blob_name };
+	char		 trailer[2];
 	PGresult	*res;
-	enum vd_err	 e = VD_OK;
+	enum vd_err	 e;
+	size_t		 n;
 
+	/* The head holds two ids and a name (at most 255 characters of 4 bytes). */
+	if (strlen(st->blob_name) > COPY_CHUNK - 128)
+		return VD_ERR_INTERNAL;
+	res = PQexec(st->conn, "COPY act_ge_bytearray (id_, rev_, type_, name_, bytes_)"
+	    " FROM STDIN (FORMAT binary)");
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		e = st_fail(st, res, "COPY");
+		PQclear(res);
+		return e;
+	}
+	PQclear(res);
+	st->in_copy = true;
+	n = copy_head(st, st->copy_buf);
+	if (PQputCopyData(st->conn, st->copy_buf, (int)n) != 1)
+		return st_fail(st, NULL, "COPY data");
+	if ((e = copy_spool(st)) != VD_OK)
+		return e;
+	put_be16(trailer, 0xffff);
 	st->in_copy = false;
-	if (PQputCopyData(st->conn, "\n", 1) != 1 || PQputCopyEnd(st->conn, NULL) != 1)
+	if (PQputCopyData(st->conn, trailer, 2) != 1 || PQputCopyEnd(st->conn, NULL) != 1)
 		return st_fail(st, NULL, "COPY end");
 	res = PQgetResult(st->conn);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		e = st_fail(st, res, "COPY");
+	e = PQresultStatus(res) == PGRES_COMMAND_OK ? VD_OK : st_fail(st, res, "COPY");
 	PQclear(res);
 	while ((res = PQgetResult(st->conn)) != NULL)
 		PQclear(res);
@@ -629,7 +744,10 @@ store_blob_end(struct store *st)
 	if (!st->in_blob)
 		return VD_ERR_INTERNAL;
 	st->in_blob = false;
-	return st->in_copy ? st_copy_end(st) : st_blob_insert(st);
+	if (!st->spooling)
+		return st_blob_insert(st);
+	st->spooling = false;
+	return st_copy(st);
 }
 
 enum vd_err
@@ -766,5 +884,5 @@ store_rollback(struct store *st)
 	if (st->in_txn || PQtransactionStatus(st->conn) != PQTRANS_IDLE)
 		(void)st_command(st, "ROLLBACK");
 out:
-	st->in_txn = st->in_copy = st->in_blob = false;
+	st->in_txn = st->in_copy = st->in_blob = st->spooling = false;
 }

@@ -9,6 +9,13 @@
 
 /* The request id is at most 64 bytes of nginx's $request_id or our own counter. */
 static char	reqid[72];
+static long	pid;
+
+void
+log_init(void)
+{
+	pid = (long)getpid();
+}
 
 void
 log_set_request(const char *id)
@@ -25,7 +32,7 @@ log_write(const char *level, const char *fmt, va_list ap)
 	char	line[2048];
 	int	n, m;
 
-	n = snprintf(line, sizeof(line), "vardata[%ld]: %s%s%s", (long)getpid(),
+	n = snprintf(line, sizeof(line), "vardata[%ld]: %s%s%s", pid ? pid : (long)getpid(),
 	    level, reqid[0] != '\0' ? reqid : "", reqid[0] != '\0' ? " " : "");
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;

@@ -6,6 +6,8 @@
 #ifndef VD_LOG_H
 #define VD_LOG_H
 
+/* Takes note of the process id, once per process (getpid() is a system call). */
+void	log_init(void);
 /* Sets the request id that following lines carry; NULL clears it. */
 void	log_set_request(const char *id);
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

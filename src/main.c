@@ -69,6 +69,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "vardata: --seccomp: built without libseccomp\n");
 		return 2;
 	}
+	log_init();
 	/* A client that goes away must cost one request, not the worker. */
 	signal(SIGPIPE, SIG_IGN);
 	if ((fd = sock_listen(conf.listen, conf.socket_mode)) == -1)

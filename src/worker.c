@@ -1,7 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,27 +88,28 @@ serve(FCGX_Request *fr, struct store *st, const struct vd_conf *conf, unsigned l
 }
 
 /*
- * SIGTERM is blocked except while the worker waits in ppoll(), so it can
- * never interrupt a request half-way, and an idle worker always sees it.
- * The listening socket is non-blocking: when another worker won the race
- * for a connection, FCGX_Accept_r fails with EAGAIN and we wait again.
+ * SIGTERM is blocked except while the worker waits in epoll_pwait(), so it
+ * can never interrupt a request half-way, and an idle worker always sees
+ * it.  EPOLLEXCLUSIVE wakes one idle worker per connection instead of all
+ * of them.  The listening socket is non-blocking: when another worker won
+ * the race anyway, FCGX_Accept_r fails with EAGAIN and we wait again.
  */
 static int
-serve_loop(FCGX_Request *fr, int listen_fd, struct store *st, const struct vd_conf *conf)
+serve_loop(FCGX_Request *fr, int ep, struct store *st, const struct vd_conf *conf)
 {
-	struct pollfd	 pfd = { .fd = listen_fd, .events = POLLIN };
-	sigset_t	 waitmask;
-	unsigned long	 serial = 0;
-	int		 rc;
+	struct epoll_event	 ev;
+	sigset_t		 waitmask;
+	unsigned long		 serial = 0;
+	int			 rc;
 
 	sigprocmask(SIG_SETMASK, NULL, &waitmask);
 	sigdelset(&waitmask, SIGTERM);
 	sigdelset(&waitmask, SIGINT);
 	while (!stopping) {
-		if (ppoll(&pfd, 1, NULL, &waitmask) == -1) {
+		if (epoll_pwait(ep, &ev, 1, -1, &waitmask) == -1) {
 			if (errno == EINTR)
 				continue;
-			log_error("poll: %s", strerror(errno));
+			log_error("epoll_pwait: %s", strerror(errno));
 			return EXIT_FAILURE;
 		}
 		if ((rc = FCGX_Accept_r(fr)) < 0) {
@@ -130,9 +131,11 @@ worker_main(const struct vd_conf *conf, int listen_fd)
 	struct sigaction	 sa;
 	sigset_t		 block;
 	FCGX_Request		 fr;
+	struct epoll_event	 ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
 	struct store		*st;
-	int			 status;
+	int			 status, ep;
 
+	log_init();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	sigemptyset(&sa.sa_mask);
@@ -146,8 +149,14 @@ worker_main(const struct vd_conf *conf, int listen_fd)
 		log_error("cannot initialise libfcgi");
 		return EXIT_FAILURE;
 	}
+	ev.data.fd = listen_fd;
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, listen_fd, &ev) == -1) {
+		log_error("epoll: %s", strerror(errno));
+		return EXIT_FAILURE;
+	}
 	if ((st = store_new(conf)) == NULL) {
-		log_error("out of memory");
+		log_error("cannot set up the store (memory or spool file)");
 		return EXIT_FAILURE;
 	}
 	/* Connect now so the first request does not wait; failing is fine, requests retry. */
@@ -157,7 +166,7 @@ worker_main(const struct vd_conf *conf, int listen_fd)
 		store_free(st);
 		return EXIT_FAILURE;
 	}
-	status = serve_loop(&fr, listen_fd, st, conf);
+	status = serve_loop(&fr, ep, st, conf);
 	store_free(st);
 	return status;
 }

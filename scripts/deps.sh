@@ -15,6 +15,7 @@ packages=(
 	build-essential autoconf automake pkg-config
 	libpq-dev libjson-c-dev libfcgi-dev libseccomp-dev
 	postgresql postgresql-client nginx-light curl acl spawn-fcgi
+	wrk pgbouncer
 )
 fuzz_packages=(clang libclang-rt-14-dev)
 

@@ -1,0 +1,874 @@
+#!/usr/bin/env bash
+# bench/run.sh: vardata's benchmark.  It starts its own PostgreSQL, vardata
+# pool, reference FastCGI pool and nginx in a temporary directory (as the
+# integration tests do), loads fixtures, measures, prints one table, saves
+# it under bench/results/ and tears everything down.  bench/README.md says
+# what each figure means and why its reference is the right one.
+#
+#   bench/run.sh            the full run (about five minutes on two cores)
+#   bench/run.sh --quick    a smoke run with tiny sizes (make check runs it)
+#
+# Every figure is a ratio against references measured in the same run on
+# the same machine.  The run is a report, not a test: it exits 0 whether
+# the goals are met or not, and 1 only when something broke (a server did
+# not start, a response was wrong, a tool failed).
+#
+# Environment: VARDATA_BIN (the vardata binary; default src/vardata of the
+# checkout), VARDATA_SRCDIR (the checkout; default the parent of bench/),
+# CC (compiler for bench/fcgi_ref.c; default cc), TMPDIR.
+set -euo pipefail
+export LC_ALL=C
+
+readonly prog=bench
+here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+srcdir=${VARDATA_SRCDIR:-$(cd -- "$here/.." && pwd)}
+readonly here srcdir
+readonly pgctl=$srcdir/scripts/pgctl nginxctl=$srcdir/scripts/nginxctl
+
+# Goals of issue 5, and the worker memory bound it sets for large values.
+readonly GOAL_GET=0.85 GOAL_POST=0.80 GOAL_BIG_GET=0.70 GOAL_BIG_POST=0.70
+readonly RSS_LIMIT_MIB=32
+
+# Settings; parse_args and the mode fill in what is left empty.
+quick=false
+keep=false
+duration=
+warmup=
+reps=
+rounds=
+big_mib=
+workers=
+connections=16
+results_dir=
+bin=${VARDATA_BIN:-}
+readonly sweep_workers=(1 2 4 8) latency_connections=(1 16 64)
+# The write benchmark goes round this many tasks (bench/post.lua, sql/write.sql).
+readonly write_tasks=64
+# Other process instances around the benchmark's own (sql/fixtures.sql).
+readonly filler=5000
+
+# State for the cleanup trap.
+tmp=
+vd_pid=
+ref_pid=
+pg_started=false
+nginx_started=false
+
+declare -A R=()		# every measured figure, by name
+table=()		# the report, line by line
+notes=()		# remarks printed under the table
+
+note() {
+	printf '%s: %s\n' "$prog" "$*" >&2
+}
+
+die() {
+	printf '%s: error: %s\n' "$prog" "$*" >&2
+	exit 1
+}
+
+usage() {
+	cat >&2 <<-EOF
+	usage: bench/run.sh [--quick] [options]
+	  --quick            smoke run: tiny sizes, 1 s per load run, nothing saved
+	  --duration S       seconds per load run (default 5; quick 1)
+	  --warmup S         seconds of warm-up before each load run (default 1; quick 0)
+	  --rounds N         interleaved rounds of every load run, best kept (default 2; quick 1)
+	  --reps N           repetitions of each large transfer, best kept (default 3; quick 1)
+	  --big-mib N        size of the large value in MiB (default 256; quick 3)
+	  --workers N        pool size of vardata and of the reference (default: cores)
+	  --connections N    wrk connections for measurements 1 and 2 (default 16)
+	  --bin PATH         the vardata binary (default \$VARDATA_BIN, else src/vardata)
+	  --results DIR      where the table is saved (default bench/results)
+	  --keep             keep the temporary directory (logs, cluster)
+	EOF
+	exit 2
+}
+
+want_number() {
+	[[ $2 =~ ^[0-9]+$ ]] && (($2 >= $3)) || die "$1 wants a whole number of at least $3, not \"$2\""
+}
+
+parse_args() {
+	while (($# > 0)); do
+		case $1 in
+		--quick) quick=true ;;
+		--keep) keep=true ;;
+		--duration) want_number "$1" "${2-}" 1; duration=$2; shift ;;
+		--warmup) want_number "$1" "${2-}" 0; warmup=$2; shift ;;
+		--reps) want_number "$1" "${2-}" 1; reps=$2; shift ;;
+		--rounds) want_number "$1" "${2-}" 1; rounds=$2; shift ;;
+		--big-mib) want_number "$1" "${2-}" 1; big_mib=$2; shift ;;
+		--workers) want_number "$1" "${2-}" 1; workers=$2; shift ;;
+		--connections) want_number "$1" "${2-}" 1; connections=$2; shift ;;
+		--bin) [[ -n ${2-} ]] || usage; bin=$2; shift ;;
+		--results) [[ -n ${2-} ]] || usage; results_dir=$2; shift ;;
+		-h | --help) usage ;;
+		*) note "unknown argument: $1"; usage ;;
+		esac
+		shift
+	done
+	cores=$(nproc)
+	if $quick; then
+		: "${duration:=1}" "${warmup:=0}" "${reps:=1}" "${rounds:=1}" "${big_mib:=3}"
+	else
+		: "${duration:=5}" "${warmup:=1}" "${reps:=3}" "${rounds:=2}" "${big_mib:=256}"
+		: "${results_dir:=$here/results}"
+	fi
+	: "${workers:=$cores}"
+	: "${bin:=$srcdir/src/vardata}"
+	big_size=$((big_mib * 1024 * 1024))
+}
+
+# ---- tools ----
+
+pg_bindir() {
+	local d
+	d=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1)
+	[[ -n $d && -x $d/pgbench && -x $d/psql ]] ||
+		die "pgbench and psql not found under /usr/lib/postgresql: install postgresql and postgresql-contrib"
+	printf '%s\n' "$d"
+}
+
+check_tools() {
+	local t
+	for t in wrk curl md5sum od; do
+		command -v "$t" >/dev/null || die "$t not found: install it"
+	done
+	[[ -x $bin ]] || die "vardata binary not found: $bin (build it, or set VARDATA_BIN or --bin)"
+	[[ -x $pgctl && -x $nginxctl ]] || die "scripts/pgctl and scripts/nginxctl not found in $srcdir"
+	pgbin=$(pg_bindir)
+}
+
+build_ref() {
+	local cc=${CC:-cc}
+	"$cc" -O2 -Wall -Wextra -o "$tmp/fcgi_ref" "$here/fcgi_ref.c" -lfcgi 2>"$tmp/fcgi_ref.build.log" || {
+		cat -- "$tmp/fcgi_ref.build.log" >&2
+		die "cannot build bench/fcgi_ref.c with $cc (libfcgi-dev installed?)"
+	}
+}
+
+# ---- the temporary directory and its servers ----
+
+setup_dirs() {
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/vd-bench-XXXXXX")
+	# pgctl, nginx's workers and the pools' users must all pass through it.
+	chmod 0755 -- "$tmp"
+	pgdir=$tmp/pg
+	ngdir=$tmp/nginx
+	rundir=$tmp/run
+	mkdir -p -- "$rundir"
+}
+
+cleanup() {
+	local status=$?
+	set +e
+	trap - EXIT INT TERM
+	[[ -n $vd_pid ]] && stop_pid "$vd_pid"
+	[[ -n $ref_pid ]] && stop_pid "$ref_pid"
+	$nginx_started && "$nginxctl" stop "$ngdir" >/dev/null 2>&1
+	$pg_started && "$pgctl" stop "$pgdir" >/dev/null 2>&1
+	if ((status != 0)) && [[ -n $tmp ]]; then
+		dump_logs
+	fi
+	if [[ -n $tmp ]]; then
+		if $keep || ((status != 0 && ${BENCH_KEEP_ON_FAILURE:-0} == 1)); then
+			note "kept $tmp"
+		else
+			rm -rf -- "$tmp"
+		fi
+	fi
+	exit "$status"
+}
+
+dump_logs() {
+	local f
+	for f in "$rundir/vardata.log" "$rundir/ref.log" "$ngdir/nginx-error.log" "$pgdir/postgres.log" \
+		"$tmp/wrk.log" "$tmp/pgbench.log"; do
+		[[ -s $f ]] || continue
+		printf '%s: ---- last lines of %s\n' "$prog" "${f#"$tmp"/}" >&2
+		tail -n 25 -- "$f" >&2
+	done
+}
+
+# Sends SIGTERM to a process this script started and waits for it to exit.
+stop_pid() {
+	local pid=$1 i
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < 300; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		note "process $pid ignored SIGTERM for 30 s: killing it"
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null || true
+}
+
+start_pg() {
+	"$pgctl" start "$pgdir" >"$tmp/pgctl.log" 2>&1 || {
+		cat -- "$tmp/pgctl.log" >&2
+		die "PostgreSQL did not start"
+	}
+	pg_started=true
+	conninfo=$(<"$pgdir/conninfo")
+	pgport=$(<"$pgdir/port")
+	pguser=$("$pgctl" user)
+	# Root runs the pools as the cluster's unprivileged user, as the tests do.
+	run_as=()
+	if (($(id -u) == 0)); then
+		run_as=(--user "$pguser")
+		chown -- "$pguser:" "$rundir"
+	fi
+}
+
+# psql and pgbench straight to the cluster (trust authentication on its
+# socket), so that no user switch is inside a timed command.
+pg_psql() {
+	"$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h "$pgdir" -p "$pgport" -U "$pguser" -d vardata "$@"
+}
+
+pg_value() {
+	pg_psql -At -c "$1"
+}
+
+# The children of a pool's supervisor: its workers.
+children_of() {
+	local f=/proc/$1/task/$1/children
+	if [[ -r $f ]]; then
+		{ tr ' ' '\n' <"$f"; } 2>/dev/null | grep -E '^[0-9]+$' || true
+	else
+		ps -o pid= --ppid "$1" | tr -d ' ' || true
+	fi
+}
+
+wait_workers() {
+	local pid=$1 n=$2 what=$3 deadline=$((SECONDS + 30))
+	until (($(children_of "$pid" | wc -l) == n)); do
+		kill -0 "$pid" 2>/dev/null || die "$what exited during start"
+		((SECONDS < deadline)) || die "$what did not start $n workers within 30 s"
+		sleep 0.05
+	done
+}
+
+# Polls a URL until it answers with the expected status.
+wait_http() {
+	local url=$1 want=$2 what=$3 deadline=$((SECONDS + 30)) got
+	while :; do
+		got=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$url" || true)
+		[[ $got == "$want" ]] && return 0
+		((SECONDS < deadline)) || die "$what does not answer $want at $url (last: $got)"
+		sleep 0.05
+	done
+}
+
+start_vardata() {
+	local n=$1
+	"$bin" --db "$conninfo" --listen "unix:$rundir/vardata.sock" --socket-mode 0666 \
+		--workers "$n" "${run_as[@]}" >>"$rundir/vardata.log" 2>&1 &
+	vd_pid=$!
+	wait_workers "$vd_pid" "$n" vardata
+	vd_workers=$n
+}
+
+start_ref() {
+	local n=$1
+	"$tmp/fcgi_ref" --listen "$rundir/ref.sock" --workers "$n" --body "$tmp/small.bin" \
+		--socket-mode 0666 "${run_as[@]}" >>"$rundir/ref.log" 2>&1 &
+	ref_pid=$!
+	wait_workers "$ref_pid" "$n" fcgi_ref
+	ref_workers=$n
+}
+
+# A fresh pool of n workers (a fresh pool also resets the workers' VmHWM).
+pools() {
+	local n=$1
+	if [[ -z $vd_pid || ${2-} == fresh || $vd_workers != "$n" ]]; then
+		[[ -n $vd_pid ]] && stop_pid "$vd_pid"
+		vd_pid=
+		start_vardata "$n"
+	fi
+	if [[ -z $ref_pid || $ref_workers != "$n" ]]; then
+		[[ -n $ref_pid ]] && stop_pid "$ref_pid"
+		ref_pid=
+		start_ref "$n"
+	fi
+	if $nginx_started; then
+		wait_http "$vd_url/engine-rest/variable-instance/none/data" 404 vardata
+		wait_http "$ref_url/engine-rest/ready" 200 fcgi_ref
+	fi
+}
+
+free_port() {
+	local p i
+	for ((i = 0; i < 200; i++)); do
+		p=$((20000 + RANDOM % 40000))
+		[[ $p == "${1-}" ]] && continue
+		# Nothing answers a connect: nobody listens there.
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			printf '%s\n' "$p"
+			return
+		fi
+	done
+	die "found no free port on 127.0.0.1"
+}
+
+# One nginx, two copies of the production server block: one in front of
+# vardata, one in front of the reference responder.  Only the listen port
+# and the socket path differ.
+start_nginx() {
+	local conf=$srcdir/nginx/vardata.conf vd_port ref_port
+	grep -q '127\.0\.0\.1:8080' "$conf" && grep -q '/run/vardata/vardata\.sock' "$conf" ||
+		die "nginx/vardata.conf no longer contains 127.0.0.1:8080 and /run/vardata/vardata.sock"
+	vd_port=$(free_port)
+	ref_port=$(free_port "$vd_port")
+	mkdir -p -- "$ngdir"
+	{
+		sed -e "s|127\.0\.0\.1:8080|127.0.0.1:$vd_port|" \
+			-e "s|/run/vardata/vardata\.sock|$rundir/vardata.sock|" "$conf"
+		sed -e "s|127\.0\.0\.1:8080|127.0.0.1:$ref_port|" \
+			-e "s|/run/vardata/vardata\.sock|$rundir/ref.sock|" "$conf"
+	} >"$ngdir/server.conf"
+	"$nginxctl" start "$ngdir" "$ngdir/server.conf" >"$tmp/nginxctl.log" 2>&1 || {
+		cat -- "$tmp/nginxctl.log" >&2
+		die "nginx did not start"
+	}
+	nginx_started=true
+	vd_url=http://127.0.0.1:$vd_port
+	ref_url=http://127.0.0.1:$ref_port
+}
+
+# ---- values and fixtures ----
+
+hex_of() {
+	od -An -v -tx1 -- "$1" | tr -d ' \n'
+}
+
+# Big-endian 16- and 32-bit integers, as binary COPY wants them.
+be16() {
+	local n=$1
+	# shellcheck disable=SC2059 # the format is the byte escapes built here
+	printf "$(printf '\\%03o' $(((n >> 8) & 255)) $((n & 255)))"
+}
+
+be32() {
+	local n=$1
+	# shellcheck disable=SC2059
+	printf "$(printf '\\%03o' $(((n >> 24) & 255)) $(((n >> 16) & 255)) $(((n >> 8) & 255)) $((n & 255)))"
+}
+
+# The COPY BINARY input of the reference of measurement 4: one row of
+# bench_copy (id_, bytes_) holding the large value.  Layout: PostgreSQL
+# documentation, COPY, "Binary Format".
+write_copy_file() {
+	local id=bench-copy
+	{
+		printf 'PGCOPY\n\377\r\n\0'	# signature
+		be32 0				# flags
+		be32 0				# header extension length
+		be16 2				# fields in the tuple
+		be32 ${#id}
+		printf '%s' "$id"
+		be32 "$big_size"
+		cat -- "$tmp/big.bin"
+		be16 65535			# trailer: -1
+	} >"$tmp/big.copy"
+}
+
+make_values() {
+	head -c 1024 /dev/urandom >"$tmp/small.bin"
+	head -c 1024 /dev/urandom >"$tmp/small2.bin"
+	head -c "$big_size" /dev/urandom >"$tmp/big.bin"
+	big_md5=$(md5sum <"$tmp/big.bin" | cut -d' ' -f1)
+	write_copy_file
+}
+
+load_fixtures() {
+	pg_psql -f "$srcdir/sql/schema.sql" >/dev/null
+	pg_psql -v small="\\x$(hex_of "$tmp/small.bin")" -v write_tasks="$write_tasks" \
+		-v filler="$filler" -f "$here/sql/fixtures.sql" >/dev/null
+}
+
+# Every path answers what it should before anything is timed.
+verify_small() {
+	local url=$vd_url/engine-rest/task/bench-task/variables/small/data
+	local purl=$vd_url/engine-rest/task/bench-wtask-1/localVariables/upload/data
+	curl -sS -f -o "$tmp/check.bin" "$url" || die "GET $url failed"
+	cmp -s "$tmp/check.bin" "$tmp/small.bin" || die "GET $url returned other bytes than stored"
+	curl -sS -f -o "$tmp/check.bin" "$ref_url${url#"$vd_url"}" || die "GET from fcgi_ref failed"
+	cmp -s "$tmp/check.bin" "$tmp/small.bin" || die "fcgi_ref returned other bytes than the value"
+	[[ $(post_small "$purl" "$tmp/small2.bin") == 204 ]] || die "POST $purl did not answer 204"
+	[[ $(pg_value "select encode(b.bytes_, 'hex') from act_ru_variable v join act_ge_bytearray b
+		on b.id_ = v.bytearray_id_ where v.var_scope_ = 'bench-wtask-1' and v.name_ = 'upload'") == \
+		"$(hex_of "$tmp/small2.bin")" ]] || die "POST $purl did not store the bytes sent"
+	[[ $(post_small "$ref_url${purl#"$vd_url"}" "$tmp/small2.bin") == 204 ]] ||
+		die "POST to fcgi_ref did not answer 204"
+}
+
+# POSTs a file as a Bytes value, as clients do; prints the status.
+post_small() {
+	curl -sS -o /dev/null -w '%{http_code}' -F "data=@$2;filename=value.bin;type=application/octet-stream" \
+		-F valueType=Bytes "$1"
+}
+
+# ---- load generators ----
+
+# Latency as wrk prints it ("512.00us", "2.03ms", "1.20s") in milliseconds.
+to_ms() {
+	awk -v v="$1" 'BEGIN {
+		n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+		if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
+		else if (u != "ms") exit 1
+		printf "%.3f", n }'
+}
+
+is_number() {
+	[[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]]
+}
+
+# True when a new rate beats the one kept under KEY (or none is kept yet).
+# Other processes on the machine can only slow a run down, so of several
+# rounds the fastest is the closest to what the machine can do.
+beats() {
+	[[ -z ${R[$1]-} ]] || awk -v n="$2" -v o="${R[$1]}" 'BEGIN { exit !(n > o) }'
+}
+
+# wrk_run KEY CONNECTIONS URL [LUA_SCRIPT LUA_ARGS...]: one load run after a
+# warm-up; keeps in R[KEY.rps], R[KEY.p50], R[KEY.p99] (ms) the figures of
+# the fastest run so far under that key.
+wrk_run() {
+	local key=$1 conns=$2 url=$3 threads out bad p50 p99 rps
+	shift 3
+	threads=$((conns < cores ? conns : cores))
+	local -a cmd=(wrk -t "$threads" -c "$conns" --timeout 30s --latency)
+	local -a tail=("$url")
+	if (($# > 0)); then
+		cmd+=(-s "$1")
+		shift
+		tail+=(-- "$@" "$threads")
+	fi
+	if ((warmup > 0)); then
+		"${cmd[@]}" -d "${warmup}s" "${tail[@]}" >/dev/null 2>&1 || die "wrk warm-up failed on $url"
+	fi
+	out=$("${cmd[@]}" -d "${duration}s" "${tail[@]}" 2>&1) || {
+		printf '%s\n' "$out" >&2
+		die "wrk failed on $url"
+	}
+	printf '==== %s: %s\n%s\n' "$key" "${cmd[*]} -d ${duration}s ${tail[*]}" "$out" >>"$tmp/wrk.log"
+	rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+	p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
+	p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
+	bad=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' <<<"$out")
+	if [[ -n $bad && $bad != 0 ]]; then
+		printf '%s\n' "$out" >&2
+		die "$bad answers to $url were not 2xx (see the logs below)"
+	fi
+	is_number "$rps" && [[ -n $p50 && -n $p99 ]] || {
+		printf '%s\n' "$out" >&2
+		die "cannot read wrk's output"
+	}
+	p50=$(to_ms "$p50") && p99=$(to_ms "$p99") || die "cannot read wrk latency $p50 $p99"
+	if grep -q 'Socket errors' <<<"$out"; then
+		notes+=("$key: wrk reported $(grep 'Socket errors' <<<"$out" | sed 's/^ *//')")
+	fi
+	note "$key: $(printf '%.0f' "$rps") req/s, p50 $p50 ms, p99 $p99 ms"
+	if beats "$key.rps" "$rps"; then
+		R[$key.rps]=$rps R[$key.p50]=$p50 R[$key.p99]=$p99
+	fi
+}
+
+# pgbench_run KEY CLIENTS SCRIPT [pgbench -D options...]: keeps the best
+# R[KEY.tps] and its R[KEY.lat] (ms, average).
+pgbench_run() {
+	local key=$1 clients=$2 script=$3 threads out failed tps lat
+	shift 3
+	threads=$((clients < cores ? clients : cores))
+	local -a cmd=("$pgbin/pgbench" -n -M prepared -h "$pgdir" -p "$pgport" -U "$pguser"
+		-c "$clients" -j "$threads" -f "$script" "$@")
+	if ((warmup > 0)); then
+		"${cmd[@]}" -T "$warmup" vardata >/dev/null 2>&1 || die "pgbench warm-up failed with $script"
+	fi
+	out=$("${cmd[@]}" -T "$duration" vardata 2>&1) || {
+		printf '%s\n' "$out" >&2
+		die "pgbench failed with $script"
+	}
+	printf '==== %s\n%s\n' "$key" "$out" >>"$tmp/pgbench.log"
+	failed=$(awk '/^number of failed transactions:/ { print $5 }' <<<"$out")
+	[[ -z $failed || $failed == 0 ]] || die "pgbench: $failed transactions failed with $script"
+	tps=$(awk '/^tps = / { print $3; exit }' <<<"$out")
+	lat=$(awk '/^latency average = / { print $4 }' <<<"$out")
+	is_number "$tps" || {
+		printf '%s\n' "$out" >&2
+		die "cannot read pgbench's output"
+	}
+	note "$key: $(printf '%.0f' "$tps") tps, latency $lat ms"
+	if beats "$key.tps" "$tps"; then
+		R[$key.tps]=$tps R[$key.lat]=$lat
+	fi
+}
+
+vacuum() {
+	pg_psql -c 'vacuum act_ru_variable' -c 'vacuum act_ge_bytearray' -c 'vacuum act_ru_task' >/dev/null
+}
+
+calc() {
+	awk "BEGIN { printf \"%.6f\", $1 }"
+}
+
+# The limit of a request whose two unavoidable costs share the machine.
+limit_of() {
+	calc "1 / (1 / $1 + 1 / $2)"
+}
+
+# The shortest of the times on stdin (the best of the repetitions).
+fastest() {
+	sort -g | head -n 1
+}
+
+# ---- the measurements ----
+
+small_path=/engine-rest/task/bench-task/variables/small/data
+
+# The three runs of a figure alternate, round after round, so that a
+# disturbance from outside hits the references and vardata alike.
+measure_get() {
+	local w=$1 prefix=$2 round
+	vacuum
+	for ((round = 1; round <= rounds; round++)); do
+		wrk_run "$prefix.fcgi" "$connections" "$ref_url$small_path"
+		pgbench_run "$prefix.sql" "$w" "$here/sql/read.sql" -D scope=bench-pi -D name=small
+		wrk_run "$prefix.vd" "$connections" "$vd_url$small_path"
+	done
+	R[$prefix.limit]=$(limit_of "${R[$prefix.fcgi.rps]}" "${R[$prefix.sql.tps]}")
+}
+
+measure_latency() {
+	local c round
+	for c in "${latency_connections[@]}"; do
+		if ((c == connections)); then
+			R[lat$c.vd.p50]=${R[get.vd.p50]} R[lat$c.vd.p99]=${R[get.vd.p99]}
+			R[lat$c.fcgi.p50]=${R[get.fcgi.p50]} R[lat$c.fcgi.p99]=${R[get.fcgi.p99]}
+			continue
+		fi
+		for ((round = 1; round <= rounds; round++)); do
+			wrk_run "lat$c.fcgi" "$c" "$ref_url$small_path"
+			wrk_run "lat$c.vd" "$c" "$vd_url$small_path"
+		done
+	done
+}
+
+measure_sweep() {
+	local w
+	for w in "${sweep_workers[@]}"; do
+		if ((w == workers)); then
+			local k
+			for k in fcgi.rps sql.tps vd.rps limit; do
+				R[w$w.$k]=${R[get.$k]}
+			done
+			continue
+		fi
+		pools "$w"
+		measure_get "$w" "w$w"
+	done
+	pools "$workers"
+}
+
+measure_post() {
+	local path=/engine-rest/task/bench-wtask-%d/localVariables/upload/data round
+	for ((round = 1; round <= rounds; round++)); do
+		vacuum
+		wrk_run post.fcgi "$connections" "$ref_url/" "$here/post.lua" "$tmp/small.bin" "$write_tasks" "$path"
+		vacuum
+		pgbench_run post.sql "$workers" "$here/sql/write.sql" -D write_tasks="$write_tasks" \
+			-D value="\\x$(hex_of "$tmp/small.bin")"
+		vacuum
+		wrk_run post.vd "$connections" "$vd_url/" "$here/post.lua" "$tmp/small.bin" "$write_tasks" "$path"
+	done
+	R[post.limit]=$(limit_of "${R[post.fcgi.rps]}" "${R[post.sql.tps]}")
+}
+
+# Seconds a command takes, by the wall clock.
+timed() {
+	local t0=$EPOCHREALTIME
+	"$@"
+	calc "$EPOCHREALTIME - $t0"
+}
+
+copy_in() {
+	pg_psql -c 'COPY bench_copy (id_, bytes_) FROM STDIN (FORMAT binary)' <"$tmp/big.copy"
+}
+
+copy_out() {
+	pg_psql -c "COPY (SELECT bytes_ FROM act_ge_bytearray WHERE id_ = 'bench-ba-big') TO STDOUT (FORMAT binary)"
+}
+
+copy_out_discard() {
+	copy_out >/dev/null
+}
+
+# The reference of measurement 4 runs first: its last load becomes the
+# fixture of measurement 3 (sql/big.sql).
+measure_copy_in() {
+	local i t
+	: >"$tmp/copyin.times"
+	for ((i = 1; i <= reps; i++)); do
+		pg_psql -c 'TRUNCATE bench_copy' -c 'CHECKPOINT' >/dev/null
+		t=$(timed copy_in)
+		printf '%s\n' "$t" >>"$tmp/copyin.times"
+	done
+	[[ $(pg_value "select md5(bytes_) from bench_copy") == "$big_md5" ]] ||
+		die "COPY FROM did not load the large value"
+	R[bigpost.ref.s]=$(fastest <"$tmp/copyin.times")
+	R[bigpost.ref.mbs]=$(calc "$big_size / ${R[bigpost.ref.s]} / 1e6")
+	note "psql COPY FROM: $(printf '%.1f' "${R[bigpost.ref.mbs]}") MB/s"
+	pg_psql -f "$here/sql/big.sql" >/dev/null
+}
+
+measure_copy_out() {
+	local i t n
+	# Untimed first pass: checks the size and warms the same caches the curl runs find warm.
+	n=$(copy_out | wc -c)
+	((n == big_size + 27)) || die "COPY TO wrote $n bytes, not $((big_size + 27))"
+	: >"$tmp/copyout.times"
+	for ((i = 1; i <= reps; i++)); do
+		t=$(timed copy_out_discard)
+		printf '%s\n' "$t" >>"$tmp/copyout.times"
+	done
+	R[bigget.ref.s]=$(fastest <"$tmp/copyout.times")
+	R[bigget.ref.mbs]=$(calc "$big_size / ${R[bigget.ref.s]} / 1e6")
+	note "psql COPY TO: $(printf '%.1f' "${R[bigget.ref.mbs]}") MB/s"
+}
+
+# The largest VmHWM of the pool's workers, in KiB.
+workers_hwm() {
+	local pid max=0 kb
+	for pid in $(children_of "$vd_pid"); do
+		kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+		[[ -n $kb ]] && ((kb > max)) && max=$kb
+	done
+	printf '%s\n' "$max"
+}
+
+measure_big_get() {
+	local url=$vd_url/engine-rest/task/bench-task/variables/big/data i out code size secs sum
+	pools "$workers" fresh
+	R[bigget.hwm0]=$(workers_hwm)
+	# Untimed first pass: the bytes must be the stored ones.
+	sum=$(curl -sS "$url" | md5sum | cut -d' ' -f1)
+	[[ $sum == "$big_md5" ]] || die "GET $url returned other bytes than stored"
+	: >"$tmp/get.times"
+	for ((i = 1; i <= reps; i++)); do
+		out=$(curl -sS -o /dev/null -w '%{http_code} %{size_download} %{time_total}' "$url")
+		read -r code size secs <<<"$out"
+		[[ $code == 200 && $size == "$big_size" ]] || die "GET $url: status $code, $size bytes"
+		printf '%s\n' "$secs" >>"$tmp/get.times"
+	done
+	R[bigget.hwm1]=$(workers_hwm)
+	R[bigget.vd.s]=$(fastest <"$tmp/get.times")
+	R[bigget.vd.mbs]=$(calc "$big_size / ${R[bigget.vd.s]} / 1e6")
+	note "vardata GET: $(printf '%.1f' "${R[bigget.vd.mbs]}") MB/s"
+}
+
+measure_big_post() {
+	local base=$vd_url/engine-rest/task/bench-task/localVariables i out code secs
+	pools "$workers" fresh
+	R[bigpost.hwm0]=$(workers_hwm)
+	: >"$tmp/post.times"
+	for ((i = 1; i <= reps; i++)); do
+		# A new variable each time: an insert, as the COPY reference is.
+		pg_psql -c 'CHECKPOINT' >/dev/null
+		out=$(curl -sS -o "$tmp/post.out" -w '%{http_code} %{time_total}' -H 'Expect:' \
+			-F "data=@$tmp/big.bin;type=application/octet-stream" -F valueType=File \
+			"$base/bigup-$i/data")
+		read -r code secs <<<"$out"
+		[[ $code == 204 ]] || die "POST $base/bigup-$i/data: status $code: $(head -c 300 "$tmp/post.out")"
+		printf '%s\n' "$secs" >>"$tmp/post.times"
+	done
+	R[bigpost.hwm1]=$(workers_hwm)
+	[[ $(pg_value "select md5(b.bytes_) || ' ' || v.type_ || ' ' || v.text_ from act_ru_variable v
+		join act_ge_bytearray b on b.id_ = v.bytearray_id_
+		where v.var_scope_ = 'bench-task' and v.name_ = 'bigup-1'") == "$big_md5 file big.bin" ]] ||
+		die "POST of the large file did not store it as a File variable with the bytes sent"
+	R[bigpost.vd.s]=$(fastest <"$tmp/post.times")
+	R[bigpost.vd.mbs]=$(calc "$big_size / ${R[bigpost.vd.s]} / 1e6")
+	note "vardata POST: $(printf '%.1f' "${R[bigpost.vd.mbs]}") MB/s"
+}
+
+# ---- the report ----
+
+verdict() {
+	awk -v r="$1" -v g="$2" 'BEGIN { exit !(r >= g) }' && echo PASS || echo BELOW
+}
+
+ratio() {
+	calc "$1 / $2"
+}
+
+# Appends its arguments, joined without separators, as one line of the report.
+line() {
+	local IFS=
+	table+=("$*")
+}
+
+row() {
+	local line
+	line=$(printf '%-4s %-38s %-20s %-52s %6s  %-8s %s' "$@")
+	table+=("${line%"${line##*[! ]}"}")
+}
+
+r0() { printf '%.0f' "$1"; }
+r1() { printf '%.1f' "$1"; }
+r2() { printf '%.2f' "$1"; }
+mib() { printf '%.1f MiB' "$(calc "$1 / 1024")"; }
+
+rss_verdict() {
+	awk -v k="$1" -v l="$RSS_LIMIT_MIB" 'BEGIN { exit !(k / 1024 < l) }' && echo PASS || echo OVER
+}
+
+throughput_rows() {
+	local id=$1 what=$2 key=$3 goal=$4 q
+	q=$(ratio "${R[$key.vd.rps]}" "${R[$key.limit]}")
+	row "$id" "$what" "$(r0 "${R[$key.vd.rps]}") req/s" \
+		"limit $(r0 "${R[$key.limit]}") req/s = 1/(1/R_fcgi + 1/R_sql)" "$(r2 "$q")" ">= $goal" \
+		"$(verdict "$q" "$goal")"
+	row "" "" "" "  R_fcgi $(r0 "${R[$key.fcgi.rps]}") req/s, R_sql $(r0 "${R[$key.sql.tps]}") tps" "" "" ""
+}
+
+build_table() {
+	local c w q when mode cpu
+	when=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
+	mode=full
+	if $quick; then
+		mode="quick (smoke run: tiny sizes, 1 s runs; the figures mean nothing)"
+	fi
+	cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
+	table+=("vardata benchmark, $when, $mode run")
+	table+=("machine: $cores cores (${cpu:-unknown CPU}), Linux $(uname -r)")
+	line "software: vardata $vd_version, $("$pgbin/postgres" --version 2>/dev/null | awk '{ print "PostgreSQL", $3 }'),"\
+		" $(/usr/sbin/nginx -v 2>&1 | sed 's|^nginx version: ||'), $(wrk_version)"
+	line "settings: $workers workers (vardata and R_fcgi), $connections wrk connections, ${duration} s per load run" \
+		" after ${warmup} s warm-up, best of $rounds interleaved rounds; large value $big_mib MiB, best of $reps" \
+		" transfers; MB = 10^6 bytes"
+	table+=("load average (1 min) before and after the run: $load_before, $(load_now)")
+	table+=("ratio: vardata / reference (latency: reference / vardata), so 1.00 means as fast as the reference")
+	table+=("")
+	row "#" "measurement" "vardata" "reference" "ratio" "goal" "result"
+	throughput_rows 1 "GET 1 KiB Bytes via task->exec->PI" get "$GOAL_GET"
+	q=$(ratio "${R[get.vd.rps]}" "${R[get.fcgi.rps]}")
+	row "1b" "same, plain ratio to R_fcgi" "$(r0 "${R[get.vd.rps]}") req/s" \
+		"R_fcgi $(r0 "${R[get.fcgi.rps]}") req/s" "$(r2 "$q")" "-" "-"
+	throughput_rows 2 "POST 1 KiB Bytes, multipart" post "$GOAL_POST"
+	q=$(ratio "${R[bigget.vd.mbs]}" "${R[bigget.ref.mbs]}")
+	row "3" "GET $big_mib MiB File via task chain" "$(r1 "${R[bigget.vd.mbs]}") MB/s" \
+		"psql COPY (SELECT ...) TO STDOUT binary $(r1 "${R[bigget.ref.mbs]}") MB/s" "$(r2 "$q")" \
+		">= $GOAL_BIG_GET" "$(verdict "$q" "$GOAL_BIG_GET")"
+	row "3b" "worker peak RSS (VmHWM, fresh pool)" "$(mib "${R[bigget.hwm1]}")" \
+		"before the GETs $(mib "${R[bigget.hwm0]}")" "-" "< $RSS_LIMIT_MIB MiB" \
+		"$(rss_verdict "${R[bigget.hwm1]}")"
+	q=$(ratio "${R[bigpost.vd.mbs]}" "${R[bigpost.ref.mbs]}")
+	row "4" "POST $big_mib MiB File (curl -F)" "$(r1 "${R[bigpost.vd.mbs]}") MB/s" \
+		"psql COPY FROM STDIN binary $(r1 "${R[bigpost.ref.mbs]}") MB/s" "$(r2 "$q")" \
+		">= $GOAL_BIG_POST" "$(verdict "$q" "$GOAL_BIG_POST")"
+	row "4b" "worker peak RSS (VmHWM, fresh pool)" "$(mib "${R[bigpost.hwm1]}")" \
+		"before the POSTs $(mib "${R[bigpost.hwm0]}")" "-" "< $RSS_LIMIT_MIB MiB" \
+		"$(rss_verdict "${R[bigpost.hwm1]}")"
+	for c in "${latency_connections[@]}"; do
+		q=$(ratio "${R[lat$c.fcgi.p50]}" "${R[lat$c.vd.p50]}")
+		row "5" "GET latency p50/p99, $c conn." \
+			"$(r2 "${R[lat$c.vd.p50]}")/$(r2 "${R[lat$c.vd.p99]}") ms" \
+			"R_fcgi $(r2 "${R[lat$c.fcgi.p50]}")/$(r2 "${R[lat$c.fcgi.p99]}") ms (ratio of p50)" \
+			"$(r2 "$q")" "-" "-"
+	done
+	for w in "${sweep_workers[@]}"; do
+		q=$(ratio "${R[w$w.vd.rps]}" "${R[w$w.limit]}")
+		row "5" "GET req/s with $w worker(s)" "$(r0 "${R[w$w.vd.rps]}") req/s" \
+			"limit $(r0 "${R[w$w.limit]}") (R_fcgi $(r0 "${R[w$w.fcgi.rps]}"), R_sql $(r0 "${R[w$w.sql.tps]}"))" \
+			"$(r2 "$q")" "-" "-"
+	done
+	table+=("")
+	line "R_fcgi: bench/fcgi_ref.c behind the same nginx server block, same worker count; R_sql: pgbench -M prepared," \
+		" as many clients as workers (bench/sql/read.sql, bench/sql/write.sql); pgbench read latency" \
+		" ${R[get.sql.lat]} ms, write latency ${R[post.sql.lat]} ms."
+	if awk -v l="$load_before" 'BEGIN { exit !(l >= 0.5) }'; then
+		notes+=("the machine was not idle when the run started (load average $load_before): other processes compete for the same cores, so the figures are less reliable than on an idle machine")
+	fi
+	for c in "${notes[@]}"; do
+		table+=("note: $c")
+	done
+}
+
+# wrk -v prints its version and then fails for want of a URL.
+wrk_version() {
+	{ wrk -v 2>&1 || true; } | awk 'NR == 1 { print $1, $2 }'
+}
+
+# The binary's version and build time, and the state of the checkout when
+# the run started (the binary may have been built from another state).
+vardata_version() {
+	local v rev built
+	v=$("$bin" --version 2>/dev/null | head -n 1 | awk '{ print $NF }')
+	built=$(date -u -r "$bin" '+%Y-%m-%d %H:%M UTC' 2>/dev/null || true)
+	rev=$(git -C "$srcdir" rev-parse --short HEAD 2>/dev/null || true)
+	if [[ -n $rev ]] && [[ -n $(git -C "$srcdir" status --porcelain -- src 2>/dev/null) ]]; then
+		rev="$rev+uncommitted src"
+	fi
+	printf '%s built %s%s' "${v:-?}" "${built:-?}" "${rev:+, checkout $rev at start}"
+}
+
+save_table() {
+	local f suffix=
+	[[ -n $results_dir ]] || return 0
+	if ! mkdir -p -- "$results_dir" 2>/dev/null || [[ ! -w $results_dir ]]; then
+		note "cannot write to $results_dir: the table is not saved"
+		return 0
+	fi
+	if $quick; then
+		suffix=-quick
+	fi
+	f=$results_dir/bench-$(date -u +%Y%m%dT%H%M%SZ)$suffix.txt
+	printf '%s\n' "${table[@]}" >"$f"
+	note "saved to $f"
+}
+
+load_now() {
+	cut -d' ' -f1 /proc/loadavg
+}
+
+main() {
+	parse_args "$@"
+	load_before=$(load_now)
+	check_tools
+	vd_version=$(vardata_version)
+	setup_dirs
+	trap cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	note "working in $tmp ($cores cores, $workers workers, ${duration} s runs)"
+	build_ref
+	make_values
+	start_pg
+	load_fixtures
+	pools "$workers"
+	start_nginx
+	pools "$workers"
+	verify_small
+	note "1: GET 1 KiB"
+	measure_get "$workers" get
+	note "5: latency and worker counts"
+	measure_latency
+	measure_sweep
+	note "2: POST 1 KiB"
+	measure_post
+	note "4 (reference) and 3: large values"
+	measure_copy_in
+	measure_copy_out
+	measure_big_get
+	note "4: POST of the large value"
+	measure_big_post
+	build_table
+	printf '%s\n' "${table[@]}"
+	save_table
+}
+
+main "$@"

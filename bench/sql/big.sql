@@ -1,0 +1,20 @@
+-- bench/sql/big.sql: the 256 MiB File variable "big" of measurement 3, on
+-- the process instance, made from the bytes the COPY reference of
+-- measurement 4 left in bench_copy (run.sh runs that reference first).
+
+BEGIN;
+
+INSERT INTO act_ge_bytearray (id_, rev_, name_, bytes_, type_, create_time_)
+SELECT 'bench-ba-big', 1, 'big', bytes_, 2, localtimestamp FROM bench_copy WHERE id_ = 'bench-copy';
+
+INSERT INTO act_ru_variable (id_, rev_, type_, name_, execution_id_, proc_inst_id_, proc_def_id_,
+    bytearray_id_, text_, text2_, var_scope_, sequence_counter_, is_concurrent_local_)
+VALUES ('bench-var-big', 1, 'file', 'big', 'bench-pi', 'bench-pi', 'bench:1:1', 'bench-ba-big',
+    'big.bin', 'application/octet-stream#', 'bench-pi', 1, false);
+
+TRUNCATE bench_copy;
+
+COMMIT;
+
+VACUUM ANALYZE act_ge_bytearray;
+VACUUM ANALYZE act_ru_variable;

@@ -128,9 +128,15 @@ enum {
 	LOCK_CASE_INST_ID, LOCK_TASK_ID, LOCK_TENANT_ID, LOCK_CONCURRENT_LOCAL, LOCK_VAR_ID, LOCK_OLD_BA
 };
 
+/* A small value's byte-array row, inserted by the statement that writes its variable. */
+#define BLOB_INSERT(id, name, bytes) \
+" b AS (INSERT INTO act_ge_bytearray (id_, rev_, name_, bytes_, type_, create_time_)" \
+"   SELECT " id "::varchar, 1, " name "::varchar, " bytes "::bytea, 2, localtimestamp" \
+"   WHERE " bytes "::bytea IS NOT NULL)"
+
 enum stmt {
 	ST_LOOKUP, ST_FAST_TASK, ST_FAST_EXECUTION, ST_LOOKUP_INSTANCE, ST_SLICE, ST_LOCK, ST_UPDATE, ST_INSERT,
-	ST_BLOB_INSERT, ST_BLOB_FIXUP, ST_BLOB_DROP, ST__COUNT
+	ST_BLOB_FIXUP, ST_BLOB_DROP, ST__COUNT
 };
 
 static const struct {
@@ -179,11 +185,19 @@ static const struct {
 	    " SELECT c.kind, c.id, c.exec_id, c.proc_inst_id, c.proc_def_id, c.case_exec_id,"
 	    "   c.case_inst_id, c.task_id, c.tenant_id, c.concurrent_local, h.id_, h.bytearray_id_"
 	    " FROM chain c LEFT JOIN hit h ON h.depth = c.depth WHERE c.depth >= 0 ORDER BY c.depth" },
-	/* $1 var id, $2 type, $3 text, $4 text2, $5 new byte array, $6 task to touch */
-	[ST_UPDATE] = { "vd_update", 6,
-	    "WITH u AS (UPDATE act_ru_variable SET type_ = $2, text_ = $3, text2_ = $4,"
+	/*
+	 * $1 var id, $2 type, $3 text, $4 text2, $5 new byte array, $6 task to
+	 * touch, $7 old byte array (deleted: nothing points at it any more), $8
+	 * and $9 name and bytes of a small new value not yet inserted (else
+	 * null).  One statement, so a small write costs one round trip here;
+	 * the foreign keys are checked at its end, when all of it is done.
+	 */
+	[ST_UPDATE] = { "vd_update", 9,
+	    "WITH " BLOB_INSERT("$5", "$8", "$9") ","
+	    " u AS (UPDATE act_ru_variable SET type_ = $2, text_ = $3, text2_ = $4,"
 	    "   bytearray_id_ = $5, double_ = NULL, long_ = NULL, rev_ = rev_ + 1,"
 	    "   sequence_counter_ = sequence_counter_ + 1 WHERE id_ = $1 RETURNING id_),"
+	    " d AS (DELETE FROM act_ge_bytearray WHERE id_ = $7 AND id_ IS DISTINCT FROM $5),"
 	    " t AS (UPDATE act_ru_task SET rev_ = rev_ + 1, last_updated_ = localtimestamp,"
 	    "   task_state_ = 'Updated' WHERE id_ = $6)"
 	    " SELECT count(*) FROM u" },
@@ -192,8 +206,9 @@ static const struct {
 	 * name got there first; no row comes back and store_put() retries as
 	 * an update.
 	 */
-	[ST_INSERT] = { "vd_insert", 15,
-	    "WITH ins AS (INSERT INTO act_ru_variable (id_, rev_, type_, name_, execution_id_,"
+	[ST_INSERT] = { "vd_insert", 16,
+	    "WITH " BLOB_INSERT("$10", "$3", "$16") ","
+	    " ins AS (INSERT INTO act_ru_variable (id_, rev_, type_, name_, execution_id_,"
 	    "   proc_inst_id_, proc_def_id_, case_execution_id_, case_inst_id_, task_id_, bytearray_id_,"
 	    "   text_, text2_, var_scope_, sequence_counter_, is_concurrent_local_, tenant_id_)"
 	    " VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14::boolean,"
@@ -202,10 +217,6 @@ static const struct {
 	    " t AS (UPDATE act_ru_task SET rev_ = rev_ + 1, last_updated_ = localtimestamp,"
 	    "   task_state_ = 'Updated' WHERE id_ = (SELECT task_id_ FROM ins) AND id_ = $13)"
 	    " SELECT id_ FROM ins" },
-	/* $1 id, $2 name, $3 bytes */
-	[ST_BLOB_INSERT] = { "vd_blob_insert", 3,
-	    "INSERT INTO act_ge_bytearray (id_, rev_, name_, bytes_, type_, create_time_)"
-	    " VALUES ($1, 1, $2, $3, 2, localtimestamp)" },
 	/* COPY cannot compute the database's time: CREATE_TIME_ is set here. */
 	[ST_BLOB_FIXUP] = { "vd_blob_fixup", 2,
 	    "UPDATE act_ge_bytearray SET create_time_ = localtimestamp WHERE id_ = $1 AND name_ = $2" },
@@ -222,6 +233,7 @@ struct store {
 	bool			 in_blob;
 	bool			 in_copy;
 	bool			 spooling;	/* the value outgrew inline_buf */
+	bool			 pending;	/* inline_buf waits for store_put() to insert it */
 	int			 spool_fd;	/* an unlinked file, reused for every value */
 	uint64_t		 blob_len;
 	char			 blob_id[37];
@@ -384,6 +396,33 @@ st_exec(struct store *st, enum stmt s, const char *const *values, int result_for
 		    values, NULL, NULL, result_format);
 	return PQexecPrepared(st->conn, stmts[s].name, stmts[s].nparams, values, NULL, NULL,
 	    result_format);
+}
+
+/*
+ * Runs a write statement whose last parameter is a small value still to be
+ * inserted (binary), or null when there is none.
+ */
+static PGresult *
+st_exec_blob(struct store *st, enum stmt s, const char **values, enum vd_err *err)
+{
+	int		 n = stmts[s].nparams, lengths[16] = { 0 }, formats[16] = { 0 };
+	PGresult	*res;
+
+	values[n - 1] = st->pending ? st->inline_buf : NULL;
+	lengths[n - 1] = (int)st->inline_len;
+	formats[n - 1] = 1;
+	if (st->conf->no_prepare)
+		res = PQexecParams(st->conn, stmts[s].sql, n, NULL, values, lengths, formats, 0);
+	else
+		res = PQexecPrepared(st->conn, stmts[s].name, n, values, lengths, formats, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+		/* Whatever the statement did with the variable, the row is in now. */
+		st->pending = false;
+		return res;
+	}
+	*err = st_fail(st, res, stmts[s].name);
+	PQclear(res);
+	return NULL;
 }
 
 /* Runs a statement that returns rows; NULL with *err set otherwise. */
@@ -601,7 +640,7 @@ store_blob_begin(struct store *st, const char *name, char id[37])
 	memcpy(id, st->blob_id, sizeof(st->blob_id));
 	st->inline_len = 0;
 	st->blob_len = 0;
-	st->spooling = false;
+	st->spooling = st->pending = false;
 	st->in_blob = true;
 	return VD_OK;
 }
@@ -768,36 +807,16 @@ st_copy(struct store *st)
 	return e;
 }
 
-static enum vd_err
-st_blob_insert(struct store *st)
-{
-	const char	*values[3] = { st->blob_id, st->blob_name, NULL };
-	const int	 lengths[3] = { 0, 0, (int)st->inline_len };
-	const int	 formats[3] = { 0, 0, 1 };
-	PGresult	*res;
-	enum vd_err	 e = VD_OK;
-
-	values[2] = st->inline_buf;
-	if (st->conf->no_prepare)
-		res = PQexecParams(st->conn, stmts[ST_BLOB_INSERT].sql, 3, NULL, values, lengths,
-		    formats, 0);
-	else
-		res = PQexecPrepared(st->conn, stmts[ST_BLOB_INSERT].name, 3, values, lengths,
-		    formats, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		e = st_fail(st, res, stmts[ST_BLOB_INSERT].name);
-	PQclear(res);
-	return e;
-}
-
 enum vd_err
 store_blob_end(struct store *st)
 {
 	if (!st->in_blob)
 		return VD_ERR_INTERNAL;
 	st->in_blob = false;
-	if (!st->spooling)
-		return st_blob_insert(st);
+	if (!st->spooling) {
+		st->pending = true;
+		return VD_OK;
+	}
 	st->spooling = false;
 	return st_copy(st);
 }
@@ -806,9 +825,14 @@ enum vd_err
 store_blob_drop(struct store *st, const char *id)
 {
 	const char	*values[1] = { id };
-	PGresult	*res = st_exec(st, ST_BLOB_DROP, values, 0);
+	PGresult	*res;
 	enum vd_err	 e = VD_OK;
 
+	if (st->pending && strcmp(id, st->blob_id) == 0) {
+		st->pending = false;
+		return VD_OK;
+	}
+	res = st_exec(st, ST_BLOB_DROP, values, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		e = st_fail(st, res, stmts[ST_BLOB_DROP].name);
 	PQclear(res);
@@ -832,19 +856,15 @@ put_update(struct store *st, const struct var_write *w, const PGresult *lk, int 
 {
 	const char	*task = *PQgetvalue(lk, row, LOCK_KIND) == 't' ?
 	    PQgetvalue(lk, row, LOCK_ID) : NULL;
-	const char	*values[6] = { PQgetvalue(lk, row, LOCK_VAR_ID), w->type, w->text, w->text2,
-	    w->ba_id, task };
-	const char	*old = bin_text(lk, row, LOCK_OLD_BA);
+	const char	*values[9] = { PQgetvalue(lk, row, LOCK_VAR_ID), w->type, w->text, w->text2,
+	    w->ba_id, task, bin_text(lk, row, LOCK_OLD_BA), w->name, NULL };
 	enum vd_err	 e = VD_OK;
 	PGresult	*res;
 
-	if ((res = st_query(st, ST_UPDATE, values, 0, &e)) == NULL)
+	if ((res = st_exec_blob(st, ST_UPDATE, values, &e)) == NULL)
 		return e;
 	PQclear(res);
-	/* The old value goes once nothing points at it any more. */
-	if (old != NULL && (w->ba_id == NULL || strcmp(old, w->ba_id) != 0))
-		e = store_blob_drop(st, old);
-	return e;
+	return VD_OK;
 }
 
 /* Returns VD_OK and *done, or VD_OK and !*done when a concurrent insert of the name won. */
@@ -852,7 +872,7 @@ static enum vd_err
 put_insert(struct store *st, const struct var_write *w, const PGresult *lk, int row, bool *done)
 {
 	char		 id[37];
-	const char	*values[15];
+	const char	*values[16];
 	enum vd_err	 e = VD_OK;
 	PGresult	*res;
 	int		 i;
@@ -870,7 +890,7 @@ put_insert(struct store *st, const struct var_write *w, const PGresult *lk, int 
 	values[12] = PQgetvalue(lk, row, LOCK_ID);		/* VAR_SCOPE_ */
 	values[13] = PQgetvalue(lk, row, LOCK_CONCURRENT_LOCAL);
 	values[14] = bin_text(lk, row, LOCK_TENANT_ID);
-	if ((res = st_query(st, ST_INSERT, values, 0, &e)) == NULL)
+	if ((res = st_exec_blob(st, ST_INSERT, values, &e)) == NULL)
 		return e;
 	*done = PQntuples(res) == 1;
 	PQclear(res);
@@ -936,5 +956,5 @@ store_rollback(struct store *st)
 	if (st->in_txn || PQtransactionStatus(st->conn) != PQTRANS_IDLE)
 		(void)st_command(st, "ROLLBACK");
 out:
-	st->in_txn = st->in_copy = st->in_blob = st->spooling = false;
+	st->in_txn = st->in_copy = st->in_blob = st->spooling = st->pending = false;
 }

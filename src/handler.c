@@ -43,19 +43,34 @@ scope_info(enum route_scope s)
 	return (struct scope_info){ SK_CASE_EXECUTION, "case execution" };
 }
 
-/* The engine's own words for a missing scope, as Camunda quotes them. */
-static void
-missing_scope_text(enum scope_kind k, const char *id, bool put, char *out, size_t outsz)
+/* The engine's own words for a missing scope, as Camunda quotes them; -1 without memory. */
+static int
+missing_scope_text(char **out, enum scope_kind k, const char *id, bool put)
 {
 	if (k == SK_TASK)
-		snprintf(out, outsz, "task %s doesn't exist: task is null", id);
-	else if (k == SK_EXECUTION)
-		snprintf(out, outsz, "execution %s doesn't exist: execution is null", id);
-	else if (put)
-		snprintf(out, outsz, "There does not exist any case execution with id: '%s': "
+		return asprintf(out, "task %s doesn't exist: task is null", id);
+	if (k == SK_EXECUTION)
+		return asprintf(out, "execution %s doesn't exist: execution is null", id);
+	if (put)
+		return asprintf(out, "There does not exist any case execution with id: '%s': "
 		    "caseExecution is null", id);
-	else
-		snprintf(out, outsz, "case execution %s doesn't exist: caseExecution is null", id);
+	return asprintf(out, "case execution %s doesn't exist: caseExecution is null", id);
+}
+
+/* "Cannot get|put <scope> variable <name>: <engine text>" (spec section 8). */
+static void
+missing_scope(struct request *req, enum vd_err e, const struct route *rt, bool put)
+{
+	struct scope_info	 si = scope_info(rt->scope);
+	char			*text = NULL;
+
+	if (missing_scope_text(&text, si.kind, rt->id, put) < 0) {
+		resp_error(&req->resp, VD_ERR_NOMEM, NULL);
+		return;
+	}
+	resp_errorf(&req->resp, e, "Cannot %s %s variable %s: %s", put ? "put" : "get", si.word,
+	    rt->name, text);
+	free(text);
 }
 
 static bool
@@ -186,13 +201,10 @@ static bool
 get_refuse(struct request *req, const struct route *rt, const struct var_value *v)
 {
 	struct scope_info	si = scope_info(rt->scope);
-	char			text[512];
 
-	if (!v->scope_found) {
-		missing_scope_text(si.kind, rt->id, false, text, sizeof(text));
-		resp_errorf(&req->resp, VD_ERR_NOT_FOUND, "Cannot get %s variable %s: %s",
-		    si.word, rt->name, text);
-	} else if (!v->found && rt->scope == SCOPE_VARIABLE_INSTANCE)
+	if (!v->scope_found)
+		missing_scope(req, VD_ERR_NOT_FOUND, rt, false);
+	else if (!v->found && rt->scope == SCOPE_VARIABLE_INSTANCE)
 		resp_errorf(&req->resp, VD_ERR_NOT_FOUND,
 		    "Variable instance with Id '%s' does not exist.", rt->id);
 	else if (!v->found)
@@ -271,19 +283,36 @@ err:
 	return e;
 }
 
+/*
+ * The value type as sent, for a message: JSON escapes control bytes, so it
+ * is quoted as it is, unless it holds a NUL (which would end the C string)
+ * or invalid UTF-8 (which JSON cannot carry): then bytes outside printable
+ * ASCII are written \xHH.
+ */
+static const char *
+field_display(const char *s, size_t len, char *buf, size_t bufsz)
+{
+	if (utf8_valid(s, len) && memchr(s, '\0', len) == NULL)
+		return s;
+	return text_escape_log(s, len, buf, bufsz);
+}
+
 /* valueType / variableType: which kind of binary value (spec section 6). */
 static enum vd_err
 typed_value(struct request *req, const struct upload *up, struct var_write *w, char **text2)
 {
 	const struct form_field	*vt = &up->value_type;
-	const char		*name = vt->present ? vt->value : "Bytes";
+	size_t			 len = vt->present ? vt->len : 5;
+	char			 buf[4 * VD_DEFAULT_MAX_FIELD + 8];
+	const char		*name = field_display(vt->present ? vt->value : "Bytes", len, buf,
+				    sizeof(buf));
 
 	if (vt->present && !vt->is_text) {
 		resp_errorf(&req->resp, VD_ERR_INVALID,
 		    "Form part with name '%s' must have a text/plain value", vt->part);
 		return VD_ERR_INVALID;
 	}
-	switch (vartype_parse(name, strlen(name))) {
+	switch (vartype_parse(vt->present ? vt->value : "Bytes", len)) {
 	case VT_BYTES:
 		w->type = "bytes";
 		return VD_OK;
@@ -421,7 +450,7 @@ post_write(struct request *req, struct store *st, const struct route *rt,
 {
 	struct scope_info	 si = scope_info(rt->scope);
 	struct var_write	 w = { si.kind, rt->id, rt->local, rt->name, NULL, NULL, NULL, NULL };
-	char			*text2 = NULL, text[512];
+	char			*text2 = NULL;
 	enum vd_err		 e;
 
 	if (!up->has_data) {
@@ -433,10 +462,9 @@ post_write(struct request *req, struct store *st, const struct route *rt,
 	    typed_value(req, up, &w, &text2);
 	if (e != VD_OK || *nothing)
 		goto out;
-	if ((e = store_put(st, &w)) == VD_ERR_PUT_FAILED) {
-		missing_scope_text(si.kind, rt->id, true, text, sizeof(text));
-		resp_errorf(&req->resp, e, "Cannot put %s variable %s: %s", si.word, rt->name, text);
-	} else if (e != VD_OK)
+	if ((e = store_put(st, &w)) == VD_ERR_PUT_FAILED)
+		missing_scope(req, e, rt, true);
+	else if (e != VD_OK)
 		resp_error(&req->resp, e, NULL);
 out:
 	free(text2);

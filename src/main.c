@@ -24,13 +24,8 @@ drop_privileges(const struct vd_conf *conf)
 {
 	struct passwd	*pw;
 
-	if (conf->user == NULL) {
-		if (geteuid() == 0 && !conf->allow_root) {
-			log_error("refusing to serve as root: use --user NAME (or --allow-root)");
-			return false;
-		}
+	if (conf->user == NULL)
 		return true;
-	}
 	if ((pw = getpwnam(conf->user)) == NULL) {
 		log_error("no such user: %s", conf->user);
 		return false;
@@ -72,6 +67,11 @@ main(int argc, char *argv[])
 	log_init();
 	/* A client that goes away must cost one request, not the worker. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Refuse root before binding, so that a refusal leaves no socket file. */
+	if (geteuid() == 0 && conf.user == NULL && !conf.allow_root) {
+		log_error("refusing to serve as root: use --user NAME (or --allow-root)");
+		return EXIT_FAILURE;
+	}
 	if ((fd = sock_listen(conf.listen, conf.socket_mode)) == -1)
 		return EXIT_FAILURE;
 	if (!drop_privileges(&conf))

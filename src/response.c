@@ -131,7 +131,7 @@ void
 resp_error(struct response *r, enum vd_err e, const char *message)
 {
 	const struct vd_errinfo	*info = vd_errinfo(e);
-	char			 safe[1024];
+	char			 safe[4096];
 	char			*body;
 
 	if (r->started)
@@ -156,11 +156,18 @@ resp_error(struct response *r, enum vd_err e, const char *message)
 void
 resp_errorf(struct response *r, enum vd_err e, const char *fmt, ...)
 {
-	char	msg[4096];
-	va_list	ap;
+	char	*msg = NULL;
+	va_list	 ap;
+	int	 n;
 
+	/* Messages quote ids and names of any length: never cut one short. */
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	if (n < 0) {
+		resp_error(r, VD_ERR_NOMEM, NULL);
+		return;
+	}
 	resp_error(r, e, msg);
+	free(msg);
 }

@@ -122,6 +122,16 @@ serve_loop(FCGX_Request *fr, int ep, struct store *st, const struct vd_conf *con
 		serve(fr, st, conf, ++serial);
 		FCGX_Finish_r(fr);
 	}
+	/*
+	 * Connections already queued on the socket were accepted by the kernel
+	 * on our behalf: serve them rather than let the last close reset them.
+	 * The supervisor has removed the socket's name, so none can join, and
+	 * the non-blocking accept ends with EAGAIN once the queue is empty.
+	 */
+	while (FCGX_Accept_r(fr) >= 0) {
+		serve(fr, st, conf, ++serial);
+		FCGX_Finish_r(fr);
+	}
 	return EXIT_SUCCESS;
 }
 

@@ -6,6 +6,8 @@
 #   scripts/check.sh          build/ with --enable-werror, make check
 #   scripts/check.sh --asan   also build-asan/ with --enable-asan, make check
 #   scripts/check.sh --full   also make distcheck (slow)
+#   scripts/check.sh --fuzz   also each libFuzzer harness for a bounded time
+#                             (VARDATA_FUZZ_SECONDS each, default 15; needs clang)
 #
 # VARDATA_CHECK_ASAN=1 and VARDATA_CHECK_FULL=1 do the same as the flags.
 # Every build is a VPATH build (build/, build-asan/), never in the source
@@ -27,7 +29,7 @@ note() {
 }
 
 usage() {
-	printf 'usage: %s [--asan] [--full]\n' "$prog" >&2
+	printf 'usage: %s [--asan] [--full] [--fuzz]\n' "$prog" >&2
 	exit 2
 }
 
@@ -95,6 +97,17 @@ build_and_check() {
 	return 1
 }
 
+# Every fuzz harness for a bounded time: a crash or a sanitizer report fails.
+fuzz() {
+	local seconds=${VARDATA_FUZZ_SECONDS:-15}
+	note "build: make fuzz FUZZ_SECONDS=$seconds"
+	if make -C "$root/build" -s fuzz FUZZ_SECONDS="$seconds"; then
+		passed=$((passed + 1))
+	else
+		step_failed "make fuzz"
+	fi
+}
+
 distcheck() {
 	note "build: make distcheck"
 	if ! make -C "$root/build" -s -j"$jobs" distcheck; then
@@ -107,11 +120,13 @@ distcheck() {
 }
 
 main() {
-	local asan=${VARDATA_CHECK_ASAN:-0} full=${VARDATA_CHECK_FULL:-0} arg ok=true
+	local asan=${VARDATA_CHECK_ASAN:-0} full=${VARDATA_CHECK_FULL:-0} fuzzing=${VARDATA_CHECK_FUZZ:-0}
+	local arg ok=true
 	for arg in "$@"; do
 		case $arg in
 		--asan) asan=1 ;;
 		--full) full=1 ;;
+		--fuzz) fuzzing=1 ;;
 		*) usage ;;
 		esac
 	done
@@ -137,6 +152,9 @@ main() {
 	build_and_check build --enable-werror || ok=false
 	if [[ $asan == 1 ]]; then
 		build_and_check build-asan --enable-asan || ok=false
+	fi
+	if [[ $fuzzing == 1 ]]; then
+		fuzz
 	fi
 	if [[ $full == 1 ]]; then
 		if $ok; then

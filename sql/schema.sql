@@ -168,11 +168,6 @@ create index if not exists ACT_IDX_VAR_PROCINST on ACT_RU_VARIABLE(PROC_INST_ID_
 create index if not exists ACT_IDX_VAR_CASE_EXE on ACT_RU_VARIABLE(CASE_EXECUTION_ID_);
 create index if not exists ACT_IDX_VAR_CASE_INST_ID on ACT_RU_VARIABLE(CASE_INST_ID_);
 create index if not exists ACT_IDX_VAR_BYTEARRAY on ACT_RU_VARIABLE(BYTEARRAY_ID_);
--- vardata's own index, not Camunda's: a read through a task or an execution
--- first looks for every variable of that name in the process instance
--- (src/store.c, the fast lookups).  Worth adding to an existing Camunda
--- database too; without it the lookup scans the instance's variables.
-create index if not exists VARDATA_IDX_VAR_PROCINST_NAME on ACT_RU_VARIABLE(PROC_INST_ID_, NAME_);
 
 -- Constraints, under Camunda's names.  ACT_UNIQ_VARIABLE is what makes two
 -- concurrent first writes of one name in one scope collide instead of both

@@ -87,40 +87,10 @@
 "     WHERE c.depth >= 0" \
 ") "
 
-/*
- * Columns of a value lookup; every lookup answers in this shape.  The fast
- * lookups add LK_DECIDED: false when only the scope chain can tell.
- */
+/* Columns of a value lookup; every lookup answers in this shape. */
 enum {
-	LK_SCOPES, LK_VAR_ID, LK_TYPE, LK_TEXT, LK_TEXT2, LK_BA_ID, LK_BA_REV, LK_LENGTH, LK_FIRST,
-	LK_DECIDED
+	LK_SCOPES, LK_VAR_ID, LK_TYPE, LK_TEXT, LK_TEXT2, LK_BA_ID, LK_BA_REV, LK_LENGTH, LK_FIRST
 };
-
-/*
- * The fast lookups of a task's or an execution's variable.  Every
- * execution-scope variable of a process instance carries its PROC_INST_ID_,
- * so one index scan finds all candidates of that name in the instance.  The
- * answer is certain, without walking the chain, when the variable is the
- * task's (or the execution's) own, when the instance has no variable of
- * that name, or when its only one sits on the process instance, which is
- * every execution's ancestor.  Anything else (a variable on an intermediate
- * or a sibling execution, case tasks, subtasks) is left to the chain query.
- * $1 id, $2 name, $3 first slice length.
- */
-#define FAST_TAIL \
-" , pick AS (SELECT * FROM cand ORDER BY rank LIMIT 1)" \
-" SELECT (SELECT count(*) FROM s), p.id_, p.type_, p.text_, p.text2_, b.id_, b.rev_," \
-"   octet_length(b.bytes_), substring(b.bytes_ FROM 1 FOR $3::integer)," \
-"   COALESCE(NOT EXISTS (SELECT 1 FROM s) OR p.rank = 0" \
-"     OR ((SELECT ready FROM s) AND (SELECT count(*) FROM cand) = 0)" \
-"     OR ((SELECT count(*) FROM cand) = 1 AND p.var_scope_ = (SELECT proc_inst_id_ FROM s)), false)" \
-" FROM (SELECT 1) one LEFT JOIN pick p ON true" \
-" LEFT JOIN act_ge_bytearray b ON b.id_ = p.bytearray_id_"
-#define FAST_COLS "v.id_, v.type_, v.text_, v.text2_, v.bytearray_id_, v.var_scope_"
-/* Execution-scope variables of the instance (spec section 5: TASK_ID_ null). */
-#define FAST_INSTANCE_VARS \
-" JOIN act_ru_variable v ON v.proc_inst_id_ = s.proc_inst_id_ AND v.name_ = $2" \
-" WHERE v.task_id_ IS NULL AND v.execution_id_ = v.var_scope_"
 
 /* Columns of the write lock query. */
 enum {
@@ -135,7 +105,7 @@ enum {
 "   WHERE " bytes "::bytea IS NOT NULL)"
 
 enum stmt {
-	ST_LOOKUP, ST_FAST_TASK, ST_FAST_EXECUTION, ST_LOOKUP_INSTANCE, ST_SLICE, ST_LOCK, ST_UPDATE, ST_INSERT,
+	ST_LOOKUP, ST_LOOKUP_INSTANCE, ST_SLICE, ST_LOCK, ST_UPDATE, ST_INSERT,
 	ST_BLOB_FIXUP, ST_BLOB_DROP, ST__COUNT
 };
 
@@ -151,19 +121,6 @@ static const struct {
 	    "   b.id_, b.rev_, octet_length(b.bytes_), substring(b.bytes_ FROM 1 FOR $5::integer)"
 	    " FROM (SELECT 1) one LEFT JOIN hit h ON true"
 	    " LEFT JOIN act_ge_bytearray b ON b.id_ = h.bytearray_id_" },
-	[ST_FAST_TASK] = { "vd_fast_task", 3,
-	    "WITH s AS (SELECT id_, proc_inst_id_, execution_id_ IS NOT NULL AND proc_inst_id_ IS NOT NULL"
-	    "   AS ready FROM act_ru_task WHERE id_ = $1),"
-	    " cand AS (SELECT " FAST_COLS ", 0 AS rank FROM s JOIN act_ru_variable v"
-	    "   ON v.var_scope_ = s.id_ AND v.name_ = $2 AND v.task_id_ = s.id_"
-	    " UNION ALL SELECT " FAST_COLS ", 1 FROM s" FAST_INSTANCE_VARS " AND s.ready)"
-	    FAST_TAIL },
-	[ST_FAST_EXECUTION] = { "vd_fast_execution", 3,
-	    "WITH s AS (SELECT id_, proc_inst_id_, proc_inst_id_ IS NOT NULL AS ready"
-	    "   FROM act_ru_execution WHERE id_ = $1),"
-	    " cand AS (SELECT " FAST_COLS ", CASE WHEN v.var_scope_ = s.id_ THEN 0 ELSE 1 END AS rank"
-	    "   FROM s" FAST_INSTANCE_VARS ")"
-	    FAST_TAIL },
 	/* $1 variable id, $2 first slice length */
 	[ST_LOOKUP_INSTANCE] = { "vd_lookup_instance", 2,
 	    "SELECT 1::bigint, v.id_, v.type_, v.text_, v.text2_, b.id_, b.rev_, octet_length(b.bytes_),"
@@ -479,7 +436,6 @@ lookup_fill(PGresult *res, struct var_value *out)
 	if (PQntuples(res) != 1)
 		return;
 	out->scope_found = bin_int(res, 0, LK_SCOPES) > 0;
-	out->decided = PQnfields(res) <= LK_DECIDED || *PQgetvalue(res, 0, LK_DECIDED) != 0;
 	if (PQgetisnull(res, 0, LK_VAR_ID))
 		return;
 	out->found = true;
@@ -520,15 +476,7 @@ store_lookup(struct store *st, enum scope_kind kind, const char *scope_id, bool 
 {
 	char		 k[2] = { (char)kind, '\0' };
 	const char	*values[5] = { k, scope_id, name, local ? "t" : "f", NULL };
-	const char	*fast[3] = { scope_id, name, NULL };
-	enum vd_err	 e;
 
-	if (!local && kind != SK_CASE_EXECUTION) {
-		e = st_lookup(st, kind == SK_TASK ? ST_FAST_TASK : ST_FAST_EXECUTION, fast, out);
-		if (e != VD_OK || out->decided)
-			return e;
-		var_value_clear(out);
-	}
 	return st_lookup(st, ST_LOOKUP, values, out);
 }
 

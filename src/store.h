@@ -34,7 +34,6 @@ enum vd_err	 store_connect(struct store *st) VD_MUSTCHECK;
 struct var_value {
 	bool		 scope_found;	/* the addressed task/execution/case execution exists */
 	bool		 found;		/* a variable of that name is visible */
-	bool		 decided;	/* the lookup was certain (internal to the store) */
 	char		*type;		/* TYPE_ */
 	char		*text;		/* TEXT_ (filename of a file), NULL when null */
 	char		*text2;		/* TEXT2_ (mime#encoding of a file), NULL when null */

@@ -9,16 +9,9 @@ const E = '/engine-rest';
 const MALFORMED = 'multipart/form-data cannot be processed';
 
 suite('POST errors', {}, (s, test) => {
-	async function target() {
-		const task = s.uid('task');
-		await s.createTask(task);
-		return { task, url: (n) => `${E}/task/${task}/localVariables/${n}/data` };
-	}
+	const target = () => s.taskTarget();
 
-	async function nothingStored(t, name) {
-		assert.equal(await s.variable(t.task, name), null, `no variable ${name}`);
-		assert.deepEqual(await s.orphanBytearrays(), [], 'no stray byte array');
-	}
+	const nothingStored = (t, name) => s.assertNothingStored(t, name);
 
 	const dataPart = { name: 'data', filename: 'a.bin', contentType: 'application/octet-stream', data: 'x' };
 

@@ -15,6 +15,7 @@
 // fixed time; when a test fails, the tails of the servers' logs are printed
 // (they appear as "#" diagnostics in the TAP output).
 
+import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -550,6 +551,21 @@ export class Stack {
 
 	// Runs the real curl: curl -sS -o BODY -D HEADERS -w '%{http_code}' ARGS.
 	// Returns {status, headers (lower-case names), headerList, rawHeaders, body}.
+	// A fresh standalone task and the URL of one of its local variables:
+	// where most POST tests write.
+	async taskTarget() {
+		const task = this.uid('task');
+		await this.createTask(task);
+		return { task, url: (n) => `/engine-rest/task/${task}/localVariables/${n}/data` };
+	}
+
+	// Nothing of a refused write is left: no variable of that name on the
+	// task, and no byte array without a variable.
+	async assertNothingStored(t, name) {
+		assert.equal(await this.variable(t.task, name), null, `no variable ${name}`);
+		assert.deepEqual(await this.orphanBytearrays(), [], 'no stray byte array');
+	}
+
 	async curl(args, { timeout = COMMAND_TIMEOUT_MS } = {}) {
 		const n = ++this.counter;
 		const bodyFile = path.join(this.dir, `curl-${n}.body`);

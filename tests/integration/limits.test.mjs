@@ -20,16 +20,9 @@ const LIMITS = [
 ];
 
 suite('limits (lowered by flags)', { vardataArgs: LIMITS }, (s, test) => {
-	async function target() {
-		const task = s.uid('task');
-		await s.createTask(task);
-		return { task, url: (n) => `${E}/task/${task}/localVariables/${n}/data` };
-	}
+	const target = () => s.taskTarget();
 
-	async function nothingStored(t, name) {
-		assert.equal(await s.variable(t.task, name), null, `no variable ${name}`);
-		assert.deepEqual(await s.orphanBytearrays(), [], 'no stray byte array');
-	}
+	const nothingStored = (t, name) => s.assertNothingStored(t, name);
 
 	test('--max-body: a body over the limit -> 413 RestException; a body under it is stored', async () => {
 		const t = await target();

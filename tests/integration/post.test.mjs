@@ -10,11 +10,7 @@ const OCTET = 'application/octet-stream';
 
 suite('POST multipart', {}, (s, test) => {
 	// A standalone task per test: its localVariables URL is the target.
-	async function target() {
-		const task = s.uid('task');
-		await s.createTask(task);
-		return { task, url: (n) => `${E}/task/${task}/localVariables/${n}/data` };
-	}
+	const target = () => s.taskTarget();
 
 	async function stored(task, name) {
 		const row = await s.variable(task, name);

@@ -189,7 +189,10 @@ opt_name(enum opt_id id)
 	return "?";
 }
 
-/* Applies one option value; false with errbuf filled on a bad value. */
+/*
+ * Applies one option value; false with errbuf filled on a bad value.  One
+ * flat case per option, each with its own range, hence the length.
+ */
 static bool
 conf_apply(struct vd_conf *conf, enum opt_id id, const char *val, char *errbuf, size_t errsz)
 {

@@ -302,17 +302,17 @@ static enum vd_err
 typed_value(struct request *req, const struct upload *up, struct var_write *w, char **text2)
 {
 	const struct form_field	*vt = &up->value_type;
-	size_t			 len = vt->present ? vt->len : 5;
+	const char		*sent = vt->present ? vt->value : "Bytes";
+	size_t			 len = vt->present ? vt->len : strlen(sent);
 	char			 buf[4 * VD_DEFAULT_MAX_FIELD + 8];
-	const char		*name = field_display(vt->present ? vt->value : "Bytes", len, buf,
-				    sizeof(buf));
+	const char		*name = field_display(sent, len, buf, sizeof(buf));
 
 	if (vt->present && !vt->is_text) {
 		resp_errorf(&req->resp, VD_ERR_INVALID,
 		    "Form part with name '%s' must have a text/plain value", vt->part);
 		return VD_ERR_INVALID;
 	}
-	switch (vartype_parse(vt->present ? vt->value : "Bytes", len)) {
+	switch (vartype_parse(sent, len)) {
 	case VT_BYTES:
 		w->type = "bytes";
 		return VD_OK;

@@ -175,8 +175,8 @@ static const struct {
 	    "   task_state_ = 'Updated' WHERE id_ = (SELECT task_id_ FROM ins) AND id_ = $13)"
 	    " SELECT id_ FROM ins" },
 	/* COPY cannot compute the database's time: CREATE_TIME_ is set here. */
-	[ST_BLOB_FIXUP] = { "vd_blob_fixup", 2,
-	    "UPDATE act_ge_bytearray SET create_time_ = localtimestamp WHERE id_ = $1 AND name_ = $2" },
+	[ST_BLOB_FIXUP] = { "vd_blob_fixup", 1,
+	    "UPDATE act_ge_bytearray SET create_time_ = localtimestamp WHERE id_ = $1" },
 	/* $1 id: a byte array no variable points at any more */
 	[ST_BLOB_DROP] = { "vd_blob_drop", 1,
 	    "DELETE FROM act_ge_bytearray WHERE id_ = $1" },
@@ -230,7 +230,6 @@ store_new(const struct vd_conf *conf)
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
 	st->conf = conf;
-	st->spool_fd = -1;
 	st->inline_buf = malloc(INLINE_MAX);
 	st->copy_buf = malloc(COPY_CHUNK);
 	st->spool_fd = spool_open(conf->spool_dir);
@@ -344,39 +343,27 @@ store_connect(struct store *st)
 	return VD_OK;
 }
 
-/* Runs a statement; text parameters, results in text (0) or binary (1). */
-static PGresult *
-st_exec(struct store *st, enum stmt s, const char *const *values, int result_format)
-{
-	if (st->conf->no_prepare)
-		return PQexecParams(st->conn, stmts[s].sql, stmts[s].nparams, NULL,
-		    values, NULL, NULL, result_format);
-	return PQexecPrepared(st->conn, stmts[s].name, stmts[s].nparams, values, NULL, NULL,
-	    result_format);
-}
-
 /*
- * Runs a write statement whose last parameter is a small value still to be
- * inserted (binary), or null when there is none.
+ * Runs statement s: the prepared one, or unnamed with --no-prepare.
+ * lengths and formats may be NULL (all parameters text); results come in
+ * text (0) or binary (1).  Returns the result when its status is want, else
+ * NULL with *err set.
  */
 static PGresult *
-st_exec_blob(struct store *st, enum stmt s, const char **values, enum vd_err *err)
+st_run(struct store *st, enum stmt s, const char *const *values, const int *lengths,
+    const int *formats, int result_format, ExecStatusType want, enum vd_err *err)
 {
-	int		 n = stmts[s].nparams, lengths[16] = { 0 }, formats[16] = { 0 };
+	int		 n = stmts[s].nparams;
 	PGresult	*res;
 
-	values[n - 1] = st->pending ? st->inline_buf : NULL;
-	lengths[n - 1] = (int)st->inline_len;
-	formats[n - 1] = 1;
 	if (st->conf->no_prepare)
-		res = PQexecParams(st->conn, stmts[s].sql, n, NULL, values, lengths, formats, 0);
+		res = PQexecParams(st->conn, stmts[s].sql, n, NULL, values, lengths, formats,
+		    result_format);
 	else
-		res = PQexecPrepared(st->conn, stmts[s].name, n, values, lengths, formats, 0);
-	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
-		/* Whatever the statement did with the variable, the row is in now. */
-		st->pending = false;
+		res = PQexecPrepared(st->conn, stmts[s].name, n, values, lengths, formats,
+		    result_format);
+	if (PQresultStatus(res) == want)
 		return res;
-	}
 	*err = st_fail(st, res, stmts[s].name);
 	PQclear(res);
 	return NULL;
@@ -387,13 +374,37 @@ static PGresult *
 st_query(struct store *st, enum stmt s, const char *const *values, int result_format,
     enum vd_err *err)
 {
-	PGresult	*res = st_exec(st, s, values, result_format);
+	return st_run(st, s, values, NULL, NULL, result_format, PGRES_TUPLES_OK, err);
+}
 
-	if (PQresultStatus(res) == PGRES_TUPLES_OK)
-		return res;
-	*err = st_fail(st, res, stmts[s].name);
-	PQclear(res);
-	return NULL;
+/* Runs a statement that returns no rows. */
+static enum vd_err
+st_do(struct store *st, enum stmt s, const char *const *values)
+{
+	enum vd_err	 e = VD_OK;
+
+	PQclear(st_run(st, s, values, NULL, NULL, 0, PGRES_COMMAND_OK, &e));
+	return e;
+}
+
+/*
+ * Runs a write statement whose last parameter is a small value still to be
+ * inserted (binary), or null when there is none.
+ */
+static PGresult *
+st_query_blob(struct store *st, enum stmt s, const char **values, enum vd_err *err)
+{
+	int		 n = stmts[s].nparams, lengths[16] = { 0 }, formats[16] = { 0 };
+	PGresult	*res;
+
+	values[n - 1] = st->pending ? st->inline_buf : NULL;
+	lengths[n - 1] = (int)st->inline_len;
+	formats[n - 1] = 1;
+	res = st_run(st, s, values, lengths, formats, 0, PGRES_TUPLES_OK, err);
+	/* Whatever the statement did with the variable, the byte-array row is in now. */
+	if (res != NULL)
+		st->pending = false;
+	return res;
 }
 
 static enum vd_err
@@ -691,7 +702,7 @@ copy_head(struct store *st, char *out)
 	return n + 4;
 }
 
-/* Sends the spooled value; false when reading it back failed. */
+/* Sends the spooled value to the COPY in progress. */
 static enum vd_err
 copy_spool(struct store *st)
 {
@@ -714,13 +725,13 @@ copy_spool(struct store *st)
 static enum vd_err
 st_copy(struct store *st)
 {
-	const char	*values[2] = { st->blob_id, st->blob_name };
+	const char	*values[1] = { st->blob_id };
 	char		 trailer[2];
 	PGresult	*res;
 	enum vd_err	 e;
 	size_t		 n;
 
-	/* The head holds two ids and a name (at most 255 characters of 4 bytes). */
+	/* The head holds an id and a name (at most 255 characters of 4 bytes). */
 	if (strlen(st->blob_name) > COPY_CHUNK - 128)
 		return VD_ERR_INTERNAL;
 	res = PQexec(st->conn, "COPY act_ge_bytearray (id_, rev_, type_, name_, bytes_)"
@@ -748,11 +759,7 @@ st_copy(struct store *st)
 		PQclear(res);
 	if (e != VD_OK)
 		return e;
-	res = st_exec(st, ST_BLOB_FIXUP, values, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		e = st_fail(st, res, stmts[ST_BLOB_FIXUP].name);
-	PQclear(res);
-	return e;
+	return st_do(st, ST_BLOB_FIXUP, values);
 }
 
 enum vd_err
@@ -773,18 +780,13 @@ enum vd_err
 store_blob_drop(struct store *st, const char *id)
 {
 	const char	*values[1] = { id };
-	PGresult	*res;
-	enum vd_err	 e = VD_OK;
 
+	/* A small value not inserted yet is simply forgotten. */
 	if (st->pending && strcmp(id, st->blob_id) == 0) {
 		st->pending = false;
 		return VD_OK;
 	}
-	res = st_exec(st, ST_BLOB_DROP, values, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		e = st_fail(st, res, stmts[ST_BLOB_DROP].name);
-	PQclear(res);
-	return e;
+	return st_do(st, ST_BLOB_DROP, values);
 }
 
 /* The scope a write lands in (spec section 5): the locked variable's, else the addressed or the topmost. */
@@ -809,7 +811,7 @@ put_update(struct store *st, const struct var_write *w, const PGresult *lk, int 
 	enum vd_err	 e = VD_OK;
 	PGresult	*res;
 
-	if ((res = st_exec_blob(st, ST_UPDATE, values, &e)) == NULL)
+	if ((res = st_query_blob(st, ST_UPDATE, values, &e)) == NULL)
 		return e;
 	PQclear(res);
 	return VD_OK;
@@ -838,7 +840,7 @@ put_insert(struct store *st, const struct var_write *w, const PGresult *lk, int 
 	values[12] = PQgetvalue(lk, row, LOCK_ID);		/* VAR_SCOPE_ */
 	values[13] = PQgetvalue(lk, row, LOCK_CONCURRENT_LOCAL);
 	values[14] = bin_text(lk, row, LOCK_TENANT_ID);
-	if ((res = st_exec_blob(st, ST_INSERT, values, &e)) == NULL)
+	if ((res = st_query_blob(st, ST_INSERT, values, &e)) == NULL)
 		return e;
 	*done = PQntuples(res) == 1;
 	PQclear(res);

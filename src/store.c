@@ -42,54 +42,69 @@
  * once; $4 (local) stops the walk after the addressed scope.  The depth cap
  * guards against cycles in damaged data.
  */
-#define CHAIN_CTE \
-"WITH RECURSIVE chain(depth, kind, id, nkind, nid, exec_id, proc_inst_id, proc_def_id," \
-"  case_exec_id, case_inst_id, task_id, tenant_id, concurrent_local) AS (" \
-"    SELECT -1, NULL::text, NULL::varchar, $1::text, $2::varchar, NULL::varchar, NULL::varchar," \
-"      NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar, false" \
+/*
+ * The scope chain of spec section 5, from the addressed scope ($1 kind, $2
+ * id) up to the root, in one recursive query.  The seed row (depth -1) only
+ * names the first scope, so the step below is written once; $4 (local)
+ * stops the walk after the addressed scope.  The depth cap guards against
+ * cycles in damaged data.  CHAIN_STEP's arguments add columns to each kind
+ * of row: a lookup needs only the scopes, a write also the columns a new
+ * variable in that scope takes (spec section 3).
+ */
+#define CHAIN_CTE(cols, seed, task, task_join, exec, cexec) \
+"WITH RECURSIVE chain(depth, kind, id, nkind, nid" cols ") AS (" \
+"    SELECT -1, NULL::text, NULL::varchar, $1::text, $2::varchar" seed \
 "  UNION ALL" \
 "    SELECT c.depth + 1, n.* FROM chain c, LATERAL (" \
 "      SELECT 't'::text, t.id_," \
 "        CASE WHEN t.execution_id_ IS NOT NULL THEN 'e' WHEN t.case_execution_id_ IS NOT NULL THEN 'c'" \
 "          WHEN t.parent_task_id_ IS NOT NULL THEN 't' END," \
-"        COALESCE(t.execution_id_, t.case_execution_id_, t.parent_task_id_)," \
-"        t.execution_id_, te.proc_inst_id_, te.proc_def_id_, t.case_execution_id_," \
-"        CASE WHEN t.case_execution_id_ IS NOT NULL THEN t.case_inst_id_ END, t.id_," \
-"        COALESCE(t.tenant_id_, te.tenant_id_), false" \
-"        FROM act_ru_task t LEFT JOIN act_ru_execution te ON te.id_ = t.execution_id_" \
-"       WHERE c.nkind = 't' AND t.id_ = c.nid" \
+"        COALESCE(t.execution_id_, t.case_execution_id_, t.parent_task_id_)" task \
+"        FROM act_ru_task t" task_join " WHERE c.nkind = 't' AND t.id_ = c.nid" \
 "      UNION ALL" \
-"      SELECT 'e', e.id_, CASE WHEN e.parent_id_ IS NOT NULL THEN 'e' END, e.parent_id_," \
-"        e.id_, e.proc_inst_id_, e.proc_def_id_, NULL, NULL, NULL, e.tenant_id_," \
-"        NOT COALESCE(e.is_scope_, true)" \
+"      SELECT 'e', e.id_, CASE WHEN e.parent_id_ IS NOT NULL THEN 'e' END, e.parent_id_" exec \
 "        FROM act_ru_execution e WHERE c.nkind = 'e' AND e.id_ = c.nid" \
 "      UNION ALL" \
-"      SELECT 'c', ce.id_, CASE WHEN ce.parent_id_ IS NOT NULL THEN 'c' END, ce.parent_id_," \
-"        NULL, NULL, NULL, ce.id_, ce.case_inst_id_, NULL, ce.tenant_id_, false" \
+"      SELECT 'c', ce.id_, CASE WHEN ce.parent_id_ IS NOT NULL THEN 'c' END, ce.parent_id_" cexec \
 "        FROM act_ru_case_execution ce WHERE c.nkind = 'c' AND ce.id_ = c.nid" \
 "    ) n WHERE c.depth < 64 AND NOT ($4::boolean AND c.depth >= 0)" \
-"), " \
-/* \
- * The variables of a scope (spec section 5): a task's are those with its \
- * TASK_ID_; an execution's or case execution's those with its id and no \
- * TASK_ID_.  The unique (VAR_SCOPE_, NAME_) index finds them: LATERAL with a \
- * LIMIT (which keeps the planner from flattening it) makes that one index \
- * probe per scope, where a join lets the planner, which cannot know how \
- * short a chain is, scan every variable of that name. \
- */ \
-"visible AS (" \
-"    SELECT v.id_, v.type_, v.text_, v.text2_, v.bytearray_id_, c.depth" \
-"      FROM chain c CROSS JOIN LATERAL (SELECT * FROM act_ru_variable v" \
-"       WHERE v.var_scope_ = c.id AND v.name_ = $3 AND CASE c.kind" \
-"         WHEN 't' THEN v.task_id_ = c.id" \
-"         WHEN 'e' THEN v.execution_id_ = c.id AND v.task_id_ IS NULL" \
-"         ELSE v.case_execution_id_ = c.id AND v.task_id_ IS NULL END LIMIT 1) v" \
-"     WHERE c.depth >= 0" \
 ") "
+
+/* The chain as a lookup needs it: scopes only. */
+#define LOOKUP_CHAIN CHAIN_CTE("", "", "", "", "", "")
+
+/* The chain as a write needs it: where a new variable would go. */
+#define WRITE_CHAIN CHAIN_CTE( \
+", exec_id, proc_inst_id, proc_def_id, case_exec_id, case_inst_id, task_id, tenant_id," \
+"  concurrent_local", \
+", NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar," \
+"  NULL::varchar, false", \
+", t.execution_id_, te.proc_inst_id_, te.proc_def_id_, t.case_execution_id_," \
+"  CASE WHEN t.case_execution_id_ IS NOT NULL THEN t.case_inst_id_ END, t.id_," \
+"  COALESCE(t.tenant_id_, te.tenant_id_), false", \
+" LEFT JOIN act_ru_execution te ON te.id_ = t.execution_id_", \
+", e.id_, e.proc_inst_id_, e.proc_def_id_, NULL, NULL, NULL, e.tenant_id_," \
+"  NOT COALESCE(e.is_scope_, true)", \
+", NULL, NULL, NULL, ce.id_, ce.case_inst_id_, NULL, ce.tenant_id_, false")
+
+/*
+ * The variable of that name ($3) in chain row c (spec section 5): a task's
+ * variables are those with its TASK_ID_; an execution's or case execution's
+ * those with its id and no TASK_ID_.  The unique (VAR_SCOPE_, NAME_) index
+ * finds them: LATERAL with a LIMIT (which keeps the planner from flattening
+ * it) makes that one index probe per scope, where a join lets the planner,
+ * which cannot know how short a chain is, scan every variable of that name.
+ */
+#define SCOPE_VARIABLE \
+"LATERAL (SELECT * FROM act_ru_variable v" \
+"   WHERE v.var_scope_ = c.id AND v.name_ = $3 AND CASE c.kind" \
+"     WHEN 't' THEN v.task_id_ = c.id" \
+"     WHEN 'e' THEN v.execution_id_ = c.id AND v.task_id_ IS NULL" \
+"     ELSE v.case_execution_id_ = c.id AND v.task_id_ IS NULL END LIMIT 1) v"
 
 /* Columns of a value lookup; every lookup answers in this shape. */
 enum {
-	LK_SCOPES, LK_VAR_ID, LK_TYPE, LK_TEXT, LK_TEXT2, LK_BA_ID, LK_BA_REV, LK_LENGTH, LK_FIRST
+	LK_DEPTH, LK_VAR_ID, LK_TYPE, LK_TEXT, LK_TEXT2, LK_BA_ID, LK_BA_REV, LK_LENGTH, LK_FIRST
 };
 
 /* Columns of the write lock query. */
@@ -115,11 +130,16 @@ static const struct {
 	const char	*sql;
 } stmts[ST__COUNT] = {
 	/* $1 kind, $2 scope id, $3 name, $4 local, $5 first slice length */
-	[ST_LOOKUP] = { "vd_lookup", 5, CHAIN_CTE
-	    ", hit AS (SELECT * FROM visible ORDER BY depth LIMIT 1)"
-	    " SELECT (SELECT count(*) FROM chain WHERE depth >= 0), h.id_, h.type_, h.text_, h.text2_,"
-	    "   b.id_, b.rev_, octet_length(b.bytes_), substring(b.bytes_ FROM 1 FOR $5::integer)"
-	    " FROM (SELECT 1) one LEFT JOIN hit h ON true"
+	/*
+	 * The nearest scope with a variable of that name, else any scope of the
+	 * chain (the addressed scope exists, the variable does not), else no row.
+	 */
+	[ST_LOOKUP] = { "vd_lookup", 5, LOOKUP_CHAIN
+	    "SELECT h.depth, h.vid, h.type_, h.text_, h.text2_, b.id_, b.rev_, octet_length(b.bytes_),"
+	    "   substring(b.bytes_ FROM 1 FOR $5::integer)"
+	    " FROM (SELECT c.depth, v.id_ AS vid, v.type_, v.text_, v.text2_, v.bytearray_id_"
+	    "   FROM chain c LEFT JOIN " SCOPE_VARIABLE " ON true"
+	    "   WHERE c.depth >= 0 ORDER BY v.id_ IS NULL, c.depth LIMIT 1) h"
 	    " LEFT JOIN act_ge_bytearray b ON b.id_ = h.bytearray_id_" },
 	/* $1 variable id, $2 first slice length */
 	[ST_LOOKUP_INSTANCE] = { "vd_lookup_instance", 2,
@@ -136,8 +156,9 @@ static const struct {
 	 * name locked: a concurrent writer of the same variable waits here, and
 	 * then sees the committed row (READ COMMITTED re-reads a locked row).
 	 */
-	[ST_LOCK] = { "vd_lock", 4, CHAIN_CTE
-	    ", hit AS MATERIALIZED (SELECT v.id_, v.bytearray_id_, vis.depth FROM visible vis"
+	[ST_LOCK] = { "vd_lock", 4, WRITE_CHAIN
+	    ", hit AS MATERIALIZED (SELECT v.id_, v.bytearray_id_, vis.depth FROM"
+	    "   (SELECT v.id_, c.depth FROM chain c CROSS JOIN " SCOPE_VARIABLE " WHERE c.depth >= 0) vis"
 	    "   JOIN act_ru_variable v ON v.id_ = vis.id_ ORDER BY vis.depth LIMIT 1 FOR UPDATE OF v)"
 	    " SELECT c.kind, c.id, c.exec_id, c.proc_inst_id, c.proc_def_id, c.case_exec_id,"
 	    "   c.case_inst_id, c.task_id, c.tenant_id, c.concurrent_local, h.id_, h.bytearray_id_"
@@ -446,7 +467,8 @@ lookup_fill(PGresult *res, struct var_value *out)
 	out->res_ = res;
 	if (PQntuples(res) != 1)
 		return;
-	out->scope_found = bin_int(res, 0, LK_SCOPES) > 0;
+	/* A row at all: the addressed scope exists. */
+	out->scope_found = true;
 	if (PQgetisnull(res, 0, LK_VAR_ID))
 		return;
 	out->found = true;

@@ -233,6 +233,12 @@ consume_body(FCGX_Stream *in)
 	return FCGX_GetError(in) == 0;
 }
 
+/*
+ * Every request is read to its end (a GET's input ends where its
+ * parameters do), so that, as in vardata, the connection can be closed at
+ * once: libfcgi's lingering close, which waits for nginx to close first,
+ * is only needed while input is left unread.
+ */
 static void
 answer(FCGX_Request *req, const struct ref_reply *reply)
 {
@@ -240,10 +246,12 @@ answer(FCGX_Request *req, const struct ref_reply *reply)
 	    "Status: 204 No Content\r\nX-Content-Type-Options: nosniff\r\n\r\n";
 	const char		*method = FCGX_GetParam("REQUEST_METHOD", req->envp);
 
-	if (method != NULL && strcmp(method, "POST") == 0) {
-		if (consume_body(req->in))
-			FCGX_PutStr(no_content, (int)sizeof(no_content) - 1, req->out);
-	} else if (method != NULL && strcmp(method, "HEAD") == 0)
+	if (!consume_body(req->in))
+		return;
+	FCGX_Detach(req);
+	if (method != NULL && strcmp(method, "POST") == 0)
+		FCGX_PutStr(no_content, (int)sizeof(no_content) - 1, req->out);
+	else if (method != NULL && strcmp(method, "HEAD") == 0)
 		FCGX_PutStr(reply->buf, (int)reply->head_len, req->out);
 	else
 		FCGX_PutStr(reply->buf, (int)reply->len, req->out);

@@ -17,7 +17,7 @@
  */
 enum opt_id {
 	OPT_DB = 1, OPT_LISTEN, OPT_WORKERS, OPT_BASE_PATH, OPT_SOCKET_MODE, OPT_USER,
-	OPT_ALLOW_ROOT, OPT_SPOOL_DIR, OPT_SECCOMP, OPT_NO_PREPARE, OPT_SHUTDOWN_TIMEOUT, OPT_MAX_BODY,
+	OPT_ALLOW_ROOT, OPT_SPOOL_DIR, OPT_SECCOMP, OPT_NO_PREPARE, OPT_SHUTDOWN_TIMEOUT, OPT_PIPELINE, OPT_MAX_BODY,
 	OPT_MAX_PARTS, OPT_MAX_PART_HEADER, OPT_MAX_FILENAME, OPT_MAX_FIELD, OPT_MAX_JSON,
 	OPT_HELP, OPT_VERSION
 };
@@ -41,6 +41,7 @@ static const struct opt_def opts[] = {
 	{ "seccomp", OPT_SECCOMP, 0, "          confine workers with a seccomp filter" },
 	{ "no-prepare", OPT_NO_PREPARE, 0, "          no named prepared statements (PgBouncer transaction pooling)" },
 	{ "shutdown-timeout", OPT_SHUTDOWN_TIMEOUT, 1, "SECONDS   grace period for requests in flight on SIGTERM (default 30)" },
+	{ "pipeline", OPT_PIPELINE, 1, "N         GETs a worker serves at once, lookups pipelined (default 16)" },
 	{ "max-body", OPT_MAX_BODY, 1, "BYTES     request body limit (default 1073741823)" },
 	{ "max-parts", OPT_MAX_PARTS, 1, "N         parts in a multipart body (default 16)" },
 	{ "max-part-header", OPT_MAX_PART_HEADER, 1, "BYTES     header block of one part (default 8192)" },
@@ -65,6 +66,7 @@ conf_defaults(struct vd_conf *conf)
 	    getenv("TMPDIR") : VD_DEFAULT_SPOOL_DIR;
 	conf->socket_mode = VD_DEFAULT_SOCKET_MODE;
 	conf->shutdown_timeout = VD_DEFAULT_SHUTDOWN_TIMEOUT;
+	conf->pipeline = VD_DEFAULT_PIPELINE;
 	conf->limits.max_body = VD_DEFAULT_MAX_BODY;
 	conf->limits.max_parts = VD_DEFAULT_MAX_PARTS;
 	conf->limits.max_part_header = VD_DEFAULT_MAX_PART_HEADER;
@@ -236,6 +238,9 @@ conf_apply(struct vd_conf *conf, enum opt_id id, const char *val, char *errbuf, 
 		break;
 	case OPT_SHUTDOWN_TIMEOUT:
 		good = conf_parse_uint(val, 0, 3600, &conf->shutdown_timeout);
+		break;
+	case OPT_PIPELINE:
+		good = conf_parse_uint(val, 1, VD_MAX_PIPELINE, &conf->pipeline);
 		break;
 	case OPT_MAX_BODY:
 		good = conf_parse_size(val, 1, VD_DEFAULT_MAX_BODY, &l->max_body);

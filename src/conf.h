@@ -34,6 +34,7 @@ struct vd_conf {
 	bool		 seccomp;	/* --seccomp */
 	bool		 no_prepare;	/* --no-prepare: unnamed statements only (PgBouncer transaction pooling) */
 	unsigned	 shutdown_timeout;	/* --shutdown-timeout, seconds */
+	unsigned	 pipeline;	/* --pipeline: requests a worker has open at once */
 	struct vd_limits limits;
 };
 

@@ -27,6 +27,14 @@
 
 /* Downloads are read from PostgreSQL in slices of this many bytes. */
 #define VD_SLICE_SIZE			(1024 * 1024)
+/*
+ * A worker has up to this many GETs at once, their lookups pipelined on its
+ * one connection (--pipeline); each lookup brings at most VD_PIPELINE_FIRST
+ * bytes of its value, the rest is read in slices afterwards.
+ */
+#define VD_DEFAULT_PIPELINE		16		/* --pipeline */
+#define VD_MAX_PIPELINE			256
+#define VD_PIPELINE_FIRST		(64 * 1024)
 /* Buffered I/O chunk between FastCGI and the multipart parser. */
 #define VD_IO_CHUNK			(64 * 1024)
 

@@ -136,56 +136,69 @@ body_sink(void *arg, const char *buf, size_t len)
  * byte-array row and its revision, which change whenever the value does,
  * so an interrupted download can resume with Range and If-Range.
  */
-static enum range_result
-value_range(struct request *req, const struct var_value *v, const char *etag,
-    uint64_t *off, uint64_t *len)
-{
-	char	cr[96];
-	enum range_result rr = RANGE_FULL;
+struct get_plan {
+	char			etag[128];	/* empty when there is no byte array */
+	bool			not_modified;	/* If-None-Match matched: 304 */
+	enum range_result	rr;
+	uint64_t		off, len;	/* the bytes to send */
+};
 
-	*off = 0;
-	*len = v->length;
-	if (req->range != NULL && v->has_bytes &&
-	    (req->if_range == NULL || strcmp(req->if_range, etag) == 0))
-		rr = range_parse(req->range, v->length, off, len);
-	if (rr == RANGE_PARTIAL)
-		snprintf(cr, sizeof(cr), "bytes %llu-%llu/%llu", (unsigned long long)*off,
-		    (unsigned long long)(*off + *len - 1), (unsigned long long)v->length);
-	else if (rr == RANGE_UNSATISFIABLE)
-		snprintf(cr, sizeof(cr), "bytes */%llu", (unsigned long long)v->length);
-	if (rr != RANGE_FULL)
-		resp_header(&req->resp, "Content-Range", cr);
-	return rr;
+/* Decides what a GET of binary value v answers, before anything is written. */
+static void
+get_plan(const struct request *req, const struct var_value *v, struct get_plan *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->rr = RANGE_FULL;
+	p->len = v->length;
+	if (!v->has_bytes)
+		return;
+	snprintf(p->etag, sizeof(p->etag), "\"%s-%d\"", v->ba_id, (int)v->ba_rev);
+	if (etag_list_matches(req->if_none_match, p->etag))
+		p->not_modified = true;
+	else if (req->range != NULL &&
+	    (req->if_range == NULL || strcmp(req->if_range, p->etag) == 0))
+		p->rr = range_parse(req->range, v->length, &p->off, &p->len);
+}
+
+/* Whether the answer needs no more of the value than the lookup brought. */
+static bool
+get_plan_fits(const struct request *req, const struct get_plan *p, const struct var_value *v)
+{
+	return p->not_modified || p->rr == RANGE_UNSATISFIABLE || req->resp.head || p->len == 0 ||
+	    p->off + p->len <= v->first_len;
 }
 
 /* Sends a found binary value; VD_ERR_NOT_FOUND when it was replaced meanwhile. */
 static enum vd_err
-send_value(struct request *req, struct store *st, const struct var_value *v)
+send_value(struct request *req, struct store *st, const struct var_value *v,
+    const struct get_plan *p)
 {
-	struct body_sink	bs = { &req->resp, 200, "application/octet-stream", 0 };
-	char			ct[512], etag[128] = "";
-	uint64_t		off, len;
-	enum range_result	rr;
+	struct body_sink	bs = { &req->resp, 200, "application/octet-stream", p->len };
+	char			ct[512], cr[96];
 
-	if (v->has_bytes) {
-		snprintf(etag, sizeof(etag), "\"%s-%d\"", v->ba_id, (int)v->ba_rev);
-		resp_header(&req->resp, "ETag", etag);
-		if (etag_list_matches(req->if_none_match, etag))
-			return resp_start(&req->resp, 304, NULL, -1);
-	}
+	if (p->etag[0] != '\0')
+		resp_header(&req->resp, "ETag", p->etag);
+	if (p->not_modified)
+		return resp_start(&req->resp, 304, NULL, -1);
 	resp_header(&req->resp, "Accept-Ranges", "bytes");
 	if (strcmp(v->type, "file") == 0 &&
 	    (bs.content_type = file_headers(&req->resp, v, ct, sizeof(ct))) == NULL)
 		return VD_ERR_NOMEM;
-	if ((rr = value_range(req, v, etag, &off, &len)) == RANGE_UNSATISFIABLE) {
+	if (p->rr == RANGE_UNSATISFIABLE) {
+		snprintf(cr, sizeof(cr), "bytes */%llu", (unsigned long long)v->length);
+		resp_header(&req->resp, "Content-Range", cr);
 		resp_error(&req->resp, VD_ERR_RANGE, NULL);
 		return VD_OK;
 	}
-	bs.status = rr == RANGE_PARTIAL ? 206 : 200;
-	bs.length = len;
-	if (len == 0 || req->resp.head)
-		return resp_start(&req->resp, bs.status, bs.content_type, (int64_t)len);
-	return store_read(st, v, off, len, body_sink, &bs);
+	if (p->rr == RANGE_PARTIAL) {
+		snprintf(cr, sizeof(cr), "bytes %llu-%llu/%llu", (unsigned long long)p->off,
+		    (unsigned long long)(p->off + p->len - 1), (unsigned long long)v->length);
+		resp_header(&req->resp, "Content-Range", cr);
+		bs.status = 206;
+	}
+	if (p->len == 0 || req->resp.head)
+		return resp_start(&req->resp, bs.status, bs.content_type, (int64_t)p->len);
+	return store_read(st, v, p->off, p->len, body_sink, &bs);
 }
 
 static enum vd_err
@@ -194,6 +207,12 @@ get_lookup(struct store *st, const struct route *rt, struct var_value *v)
 	if (rt->scope == SCOPE_VARIABLE_INSTANCE)
 		return store_lookup_instance(st, rt->id, v);
 	return store_lookup(st, scope_info(rt->scope).kind, rt->id, rt->local, rt->name, v);
+}
+
+static bool
+is_binary_value(const struct var_value *v)
+{
+	return v->scope_found && v->found && type_is_binary(v->type);
 }
 
 /* Answers a lookup that found no binary value; false when v is a binary value to send. */
@@ -210,7 +229,7 @@ get_refuse(struct request *req, const struct route *rt, const struct var_value *
 	else if (!v->found)
 		resp_errorf(&req->resp, VD_ERR_NOT_FOUND, "%s variable with name %s does not exist",
 		    si.word, rt->name);
-	else if (!type_is_binary(v->type))
+	else if (!is_binary_value(v))
 		resp_errorf(&req->resp, VD_ERR_INVALID,
 		    "Value of variable with id %s is not a binary value.", rt->id);
 	else
@@ -218,25 +237,40 @@ get_refuse(struct request *req, const struct route *rt, const struct var_value *
 	return true;
 }
 
+/*
+ * Answers a GET from the result of its lookup (e: how the lookup went).  A
+ * value replaced while its slices were read is looked up again.  v is
+ * cleared.
+ */
+static void
+get_answer(struct request *req, struct store *st, const struct route *rt, struct var_value *v,
+    enum vd_err e)
+{
+	struct get_plan	p;
+	int		attempt;
+
+	for (attempt = 1; e == VD_OK; attempt++) {
+		if (get_refuse(req, rt, v)) {
+			var_value_clear(v);
+			return;
+		}
+		get_plan(req, v, &p);
+		e = send_value(req, st, v, &p);
+		var_value_clear(v);
+		if (e != VD_ERR_NOT_FOUND || attempt == GET_ATTEMPTS)
+			break;
+		e = get_lookup(st, rt, v);
+	}
+	if (e != VD_OK && e != VD_ERR_CLIENT)
+		resp_error(&req->resp, e == VD_ERR_NOT_FOUND ? VD_ERR_INTERNAL : e, NULL);
+}
+
 static void
 handle_get(struct request *req, struct store *st, const struct route *rt)
 {
 	struct var_value	v;
-	enum vd_err		e = VD_ERR_NOT_FOUND;
-	int			attempt;
 
-	for (attempt = 0; attempt < GET_ATTEMPTS && e == VD_ERR_NOT_FOUND; attempt++) {
-		if ((e = get_lookup(st, rt, &v)) != VD_OK)
-			break;
-		if (get_refuse(req, rt, &v)) {
-			var_value_clear(&v);
-			return;
-		}
-		e = send_value(req, st, &v);
-		var_value_clear(&v);
-	}
-	if (e != VD_OK && e != VD_ERR_CLIENT)
-		resp_error(&req->resp, e == VD_ERR_NOT_FOUND ? VD_ERR_INTERNAL : e, NULL);
+	get_answer(req, st, rt, &v, get_lookup(st, rt, &v));
 }
 
 /* The value of a File upload (spec section 6): filename, mime type, encoding. */
@@ -520,30 +554,97 @@ method_bit(const char *method)
 	return 0;
 }
 
+/*
+ * Routes req and checks its method; false when that already answered it.
+ * *buf holds the route's strings (the caller frees it).
+ */
+static bool
+request_route(struct request *req, const struct vd_conf *conf, struct route *rt, char **buf)
+{
+	size_t	len = strlen(req->uri) + 2;
+	char	allow[64];
+	enum vd_err e;
+
+	if ((*buf = malloc(len)) == NULL) {
+		resp_error(&req->resp, VD_ERR_NOMEM, NULL);
+		return false;
+	}
+	if ((e = route_parse(conf->base_path, req->uri, *buf, len, rt)) != VD_OK) {
+		resp_error(&req->resp, e, NULL);
+		return false;
+	}
+	if ((method_bit(req->method) & rt->allow) == 0) {
+		route_allow_header(rt->allow, allow, sizeof(allow));
+		resp_header(&req->resp, "Allow", allow);
+		resp_error(&req->resp, VD_ERR_METHOD, NULL);
+		return false;
+	}
+	return true;
+}
+
 void
 handle_request(struct request *req, struct store *st, const struct vd_conf *conf)
 {
 	struct route	 rt;
-	char		*buf, allow[64];
-	size_t		 len = strlen(req->uri) + 2;
-	unsigned	 bit = method_bit(req->method);
+	char		*buf;
 	enum vd_err	 e;
 
-	if ((buf = malloc(len)) == NULL) {
-		resp_error(&req->resp, VD_ERR_NOMEM, NULL);
-		return;
-	}
-	if ((e = route_parse(conf->base_path, req->uri, buf, len, &rt)) != VD_OK)
+	if (!request_route(req, conf, &rt, &buf))
+		goto out;
+	if ((e = store_connect(st)) != VD_OK)
 		resp_error(&req->resp, e, NULL);
-	else if ((bit & rt.allow) == 0) {
-		route_allow_header(rt.allow, allow, sizeof(allow));
-		resp_header(&req->resp, "Allow", allow);
-		resp_error(&req->resp, VD_ERR_METHOD, NULL);
-	} else if ((e = store_connect(st)) != VD_OK)
-		resp_error(&req->resp, e, NULL);
-	else if (bit == ROUTE_POST)
+	else if (method_bit(req->method) == ROUTE_POST)
 		handle_post(req, st, &rt, conf);
 	else
 		handle_get(req, st, &rt);
+out:
 	free(buf);
+}
+
+enum get_start
+handle_get_send(struct request *req, struct store *st, const struct vd_conf *conf,
+    struct get_job *job)
+{
+	unsigned	bit = method_bit(req->method);
+	enum vd_err	e;
+
+	memset(job, 0, sizeof(*job));
+	if (bit != ROUTE_GET && bit != ROUTE_HEAD)
+		return GET_OTHER;
+	if (!request_route(req, conf, &job->rt, &job->buf))
+		goto answered;
+	if ((e = store_connect(st)) == VD_OK && job->rt.scope == SCOPE_VARIABLE_INSTANCE)
+		e = store_lookup_instance_send(st, job->rt.id);
+	else if (e == VD_OK)
+		e = store_lookup_send(st, scope_info(job->rt.scope).kind, job->rt.id, job->rt.local,
+		    job->rt.name);
+	if (e == VD_OK)
+		return GET_SENT;
+	resp_error(&req->resp, e, NULL);
+answered:
+	free(job->buf);
+	job->buf = NULL;
+	return GET_ANSWERED;
+}
+
+bool
+handle_get_recv(struct request *req, struct store *st, struct get_job *job)
+{
+	struct get_plan	p;
+
+	if (job->e == VD_OK && is_binary_value(&job->v)) {
+		get_plan(req, &job->v, &p);
+		if (!get_plan_fits(req, &p, &job->v))
+			return false;
+	}
+	handle_get_finish(req, st, job);
+	return true;
+}
+
+void
+handle_get_finish(struct request *req, struct store *st, struct get_job *job)
+{
+	get_answer(req, st, &job->rt, &job->v, job->e);
+	free(job->buf);
+	job->buf = NULL;
 }

@@ -28,7 +28,7 @@ static const int allowed[] = {
 	SCMP_SYS(fcntl), SCMP_SYS(getsockopt), SCMP_SYS(setsockopt),
 	SCMP_SYS(getsockname), SCMP_SYS(getpeername), SCMP_SYS(connect),
 	SCMP_SYS(newfstatat), SCMP_SYS(fstat), SCMP_SYS(stat), SCMP_SYS(statx),
-	SCMP_SYS(lseek), SCMP_SYS(ftruncate), SCMP_SYS(pread64), SCMP_SYS(epoll_pwait), SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
+	SCMP_SYS(lseek), SCMP_SYS(ftruncate), SCMP_SYS(pread64), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl), SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
 	SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
 	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getrandom),
 	SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(brk),

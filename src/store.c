@@ -141,12 +141,12 @@ static const struct {
 	    "   FROM chain c LEFT JOIN " SCOPE_VARIABLE " ON true"
 	    "   WHERE c.depth >= 0 ORDER BY v.id_ IS NULL, c.depth LIMIT 1) h"
 	    " LEFT JOIN act_ge_bytearray b ON b.id_ = h.bytearray_id_" },
-	/* $1 variable id, $2 first slice length */
+	/* $1 variable id, $2 first slice length; always one row, as for a scope that exists */
 	[ST_LOOKUP_INSTANCE] = { "vd_lookup_instance", 2,
-	    "SELECT 1::bigint, v.id_, v.type_, v.text_, v.text2_, b.id_, b.rev_, octet_length(b.bytes_),"
+	    "SELECT 0, v.id_, v.type_, v.text_, v.text2_, b.id_, b.rev_, octet_length(b.bytes_),"
 	    "   substring(b.bytes_ FROM 1 FOR $2::integer)"
-	    " FROM act_ru_variable v LEFT JOIN act_ge_bytearray b ON b.id_ = v.bytearray_id_"
-	    " WHERE v.id_ = $1" },
+	    " FROM (SELECT 1) one LEFT JOIN act_ru_variable v ON v.id_ = $1"
+	    " LEFT JOIN act_ge_bytearray b ON b.id_ = v.bytearray_id_" },
 	/* $1 byte-array id, $2 offset (1-based), $3 length, $4 revision */
 	[ST_SLICE] = { "vd_slice", 4,
 	    "SELECT substring(bytes_ FROM $2::integer FOR $3::integer) FROM act_ge_bytearray"
@@ -207,6 +207,10 @@ struct store {
 	const struct vd_conf	*conf;
 	PGconn			*conn;
 	bool			 in_txn;
+	/* Pipelined lookups: how many are in flight, and the oldest one's result so far. */
+	unsigned		 in_flight;
+	PGresult		*pipe_res;
+	enum vd_err		 pipe_err;
 	/* The value being written. */
 	bool			 in_blob;
 	bool			 in_copy;
@@ -268,6 +272,7 @@ store_free(struct store *st)
 		return;
 	if (st->conn != NULL)
 		PQfinish(st->conn);
+	PQclear(st->pipe_res);
 	free(st->blob_name);
 	free(st->inline_buf);
 	free(st->copy_buf);
@@ -343,6 +348,9 @@ store_connect(struct store *st)
 	const char	*vals[] = { st->conf->db, VD_DEFAULT_CONNECT_TIMEOUT, "vardata", NULL };
 	enum vd_err	 e;
 
+	/* With lookups in flight the socket has their results to read: no check, no reconnect. */
+	if (st->in_flight != 0)
+		return st->conn != NULL ? VD_OK : VD_ERR_DB_UNAVAILABLE;
 	if (st->conn != NULL && st_healthy(st))
 		return VD_OK;
 	if (st->conn != NULL)
@@ -377,6 +385,11 @@ st_run(struct store *st, enum stmt s, const char *const *values, const int *leng
 	int		 n = stmts[s].nparams;
 	PGresult	*res;
 
+	if (st->in_flight != 0) {
+		log_error("%s while lookups are in flight", stmts[s].name);
+		*err = VD_ERR_INTERNAL;
+		return NULL;
+	}
 	if (st->conf->no_prepare)
 		res = PQexecParams(st->conn, stmts[s].sql, n, NULL, values, lengths, formats,
 		    result_format);
@@ -517,11 +530,155 @@ enum vd_err
 store_lookup_instance(struct store *st, const char *var_id, struct var_value *out)
 {
 	const char	*values[2] = { var_id, NULL };
-	enum vd_err	 e = st_lookup(st, ST_LOOKUP_INSTANCE, values, out);
 
-	if (e == VD_OK)
-		out->scope_found = true;
-	return e;
+	return st_lookup(st, ST_LOOKUP_INSTANCE, values, out);
+}
+
+/*
+ * Pipelined lookups.  Each is sent with its own Sync, so a failing one
+ * leaves the others alone; its results end with PGRES_PIPELINE_SYNC.  A
+ * broken connection is dropped at once and every lookup still in flight
+ * then fails with VD_ERR_DB_UNAVAILABLE; store_connect() reconnects once
+ * none is left.
+ */
+static void
+st_drop(struct store *st)
+{
+	PQfinish(st->conn);
+	st->conn = NULL;
+	PQclear(st->pipe_res);
+	st->pipe_res = NULL;
+	st->pipe_err = VD_OK;
+}
+
+static enum vd_err
+st_send(struct store *st, enum stmt s, const char **values)
+{
+	char	slice[16];
+	int	n = stmts[s].nparams, ok;
+
+	if (st->conn == NULL)
+		return VD_ERR_DB_UNAVAILABLE;
+	snprintf(slice, sizeof(slice), "%d", VD_PIPELINE_FIRST);
+	values[n - 1] = slice;
+	if (st->in_flight == 0 && !PQenterPipelineMode(st->conn)) {
+		log_error("cannot enter pipeline mode: %s", strtok(PQerrorMessage(st->conn), "\n"));
+		return VD_ERR_INTERNAL;
+	}
+	if (st->conf->no_prepare)
+		ok = PQsendQueryParams(st->conn, stmts[s].sql, n, NULL, values, NULL, NULL, 1);
+	else
+		ok = PQsendQueryPrepared(st->conn, stmts[s].name, n, values, NULL, NULL, 1);
+	if (!ok || !PQpipelineSync(st->conn)) {
+		log_error("cannot send %s: %s", stmts[s].name,
+		    strtok(PQerrorMessage(st->conn), "\n"));
+		st_drop(st);
+		return VD_ERR_DB_UNAVAILABLE;
+	}
+	st->in_flight++;
+	return VD_OK;
+}
+
+enum vd_err
+store_lookup_send(struct store *st, enum scope_kind kind, const char *scope_id, bool local,
+    const char *name)
+{
+	char		 k[2] = { (char)kind, '\0' };
+	const char	*values[5] = { k, scope_id, name, local ? "t" : "f", NULL };
+
+	return st_send(st, ST_LOOKUP, values);
+}
+
+enum vd_err
+store_lookup_instance_send(struct store *st, const char *var_id)
+{
+	const char	*values[2] = { var_id, NULL };
+
+	return st_send(st, ST_LOOKUP_INSTANCE, values);
+}
+
+unsigned
+store_in_flight(const struct store *st)
+{
+	return st->in_flight;
+}
+
+int
+store_socket(const struct store *st)
+{
+	return st->conn != NULL ? PQsocket(st->conn) : -1;
+}
+
+/* The oldest lookup is complete: hands out its result (or error) and leaves pipeline mode after the last. */
+static void
+st_pipe_done(struct store *st, struct var_value *out, enum vd_err *err)
+{
+	*err = st->pipe_err;
+	if (*err == VD_OK && st->pipe_res == NULL)
+		*err = VD_ERR_INTERNAL;
+	if (*err == VD_OK)
+		lookup_fill(st->pipe_res, out);
+	else
+		PQclear(st->pipe_res);
+	st->pipe_res = NULL;
+	st->pipe_err = VD_OK;
+	st->in_flight--;
+	if (st->in_flight == 0 && st->conn != NULL && !PQexitPipelineMode(st->conn)) {
+		log_error("cannot leave pipeline mode: %s", strtok(PQerrorMessage(st->conn), "\n"));
+		st_drop(st);
+	}
+}
+
+bool
+store_lookup_recv(struct store *st, bool wait, struct var_value *out, enum vd_err *err)
+{
+	PGresult	*res;
+	int		 nulls = 0;
+
+	if (st->in_flight == 0) {
+		*err = VD_ERR_INTERNAL;
+		return true;
+	}
+	if (st->conn == NULL) {
+		st->in_flight--;
+		*err = VD_ERR_DB_UNAVAILABLE;
+		return true;
+	}
+	if (!wait && !PQconsumeInput(st->conn))
+		goto broken;
+	for (;;) {
+		if (!wait && PQisBusy(st->conn))
+			return false;
+		if ((res = PQgetResult(st->conn)) == NULL) {
+			/* One NULL ends a statement's results; a second means nothing more will come. */
+			if (PQstatus(st->conn) != CONNECTION_OK || ++nulls > 1)
+				goto broken;
+			continue;
+		}
+		nulls = 0;
+		switch (PQresultStatus(res)) {
+		case PGRES_PIPELINE_SYNC:
+			PQclear(res);
+			st_pipe_done(st, out, err);
+			return true;
+		case PGRES_TUPLES_OK:
+			PQclear(st->pipe_res);
+			st->pipe_res = res;
+			break;
+		default:
+			st->pipe_err = st_fail(st, res, "pipelined lookup");
+			PQclear(res);
+			if (PQstatus(st->conn) != CONNECTION_OK)
+				goto broken;
+			break;
+		}
+	}
+broken:
+	log_error("database connection lost with %u lookups in flight", st->in_flight);
+	st_drop(st);
+	st->in_flight--;
+	*err = VD_ERR_DB_UNAVAILABLE;
+	return true;
 }
 
 void

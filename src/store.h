@@ -41,7 +41,7 @@ struct var_value {
 	char		*ba_id;		/* its ID_ */
 	int32_t		 ba_rev;	/* its REV_ */
 	uint64_t	 length;	/* octet length of BYTES_ (0 for null) */
-	const char	*first;		/* the first min(length, VD_SLICE_SIZE) bytes */
+	const char	*first;		/* its first bytes: VD_SLICE_SIZE, VD_PIPELINE_FIRST when pipelined */
 	size_t		 first_len;
 	void		*res_;		/* owns every pointer above */
 };
@@ -53,6 +53,26 @@ enum vd_err	store_lookup(struct store *st, enum scope_kind kind, const char *sco
 enum vd_err	store_lookup_instance(struct store *st, const char *var_id,
 		    struct var_value *out) VD_MUSTCHECK;
 void		var_value_clear(struct var_value *v);
+
+/*
+ * Pipelined lookups: several GETs' lookups in flight at once on the one
+ * connection, their results collected in the order they were sent.  Each
+ * brings at most VD_PIPELINE_FIRST bytes of its value.  No other store
+ * function may be called while store_in_flight() is not 0.
+ */
+enum vd_err	store_lookup_send(struct store *st, enum scope_kind kind, const char *scope_id,
+		    bool local, const char *name) VD_MUSTCHECK;
+enum vd_err	store_lookup_instance_send(struct store *st, const char *var_id) VD_MUSTCHECK;
+unsigned	store_in_flight(const struct store *st);
+/* The connection's socket, to wait for results on; -1 when there is none. */
+int		store_socket(const struct store *st);
+/*
+ * The result of the oldest lookup in flight: false when it has not fully
+ * arrived and wait is false (call again when the socket is readable), true
+ * when *out (on VD_OK) or *err is set.
+ */
+bool		store_lookup_recv(struct store *st, bool wait, struct var_value *out,
+		    enum vd_err *err);
 
 /* Receives one slice of a value; a non-VD_OK return stops the read. */
 typedef enum vd_err (*store_sink)(void *arg, const char *buf, size_t len);

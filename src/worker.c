@@ -42,95 +42,315 @@ param(FCGX_Request *r, const char *name)
 	return FCGX_GetParam(name, r->envp);
 }
 
-/* The id every log line of this request carries: nginx's $request_id, else our own. */
-static void
-request_id(FCGX_Request *r, unsigned long serial)
-{
-	const char	*id = param(r, "REQUEST_ID");
-	char		 buf[72];
+/*
+ * A worker has up to conf->pipeline requests open at once, one slot each:
+ * libfcgi's re-entrant API keeps one connection per FCGX_Request.  A GET
+ * sends its lookup down the worker's one database connection and the
+ * worker goes on accepting; the lookups are pipelined, and their results
+ * come back in the order they were sent and are answered as they arrive.
+ * Anything else (a POST, a GET that needs more of a value than its lookup
+ * brought) runs to its end alone, once nothing is in flight.  So one
+ * wake-up of the worker, and of its PostgreSQL backend, serves every
+ * request that arrived together, where one request at a time costs each of
+ * them a sleep and a wake-up per request.
+ */
+struct slot {
+	FCGX_Request	 fr;
+	struct request	 req;
+	struct get_job	 job;
+	struct slot	*next;		/* in the in-flight queue or the deferred list */
+	uint64_t	 t0;
+	char		 id[72];	/* the request id of its log lines */
+	bool		 busy;
+};
 
-	if (id != NULL && *id != '\0')
-		text_escape_log(id, strlen(id), buf, 65);
+struct slot_list {
+	struct slot	*head, *tail;
+};
+
+struct worker {
+	const struct vd_conf	*conf;
+	struct store		*st;
+	int			 ep;
+	int			 db_fd;		/* the database socket while watched, else -1 */
+	struct slot		*slots;
+	unsigned		 nslots, nbusy;
+	struct slot_list	 in_flight;	/* lookups sent, oldest first */
+	struct slot_list	 deferred;	/* answers that need the connection to themselves */
+	unsigned long		 serial;
+};
+
+static void
+list_push(struct slot_list *l, struct slot *s)
+{
+	s->next = NULL;
+	if (l->tail != NULL)
+		l->tail->next = s;
 	else
-		snprintf(buf, sizeof(buf), "%ld-%lu", (long)getpid(), serial);
-	log_set_request(buf);
+		l->head = s;
+	l->tail = s;
+}
+
+static struct slot *
+list_pop(struct slot_list *l)
+{
+	struct slot	*s = l->head;
+
+	if (s != NULL && (l->head = s->next) == NULL)
+		l->tail = NULL;
+	return s;
+}
+
+/*
+ * Takes a slot's new request: its log id (nginx's $request_id, else our
+ * own) and what the handler needs of its parameters.
+ */
+static void
+slot_begin(struct worker *w, struct slot *s)
+{
+	FCGX_Request	*fr = &s->fr;
+	const char	*id = param(fr, "REQUEST_ID");
+	const char	*method = param(fr, "REQUEST_METHOD");
+	const char	*uri = param(fr, "REQUEST_URI");
+
+	s->busy = true;
+	w->nbusy++;
+	s->t0 = now_us();
+	if (id != NULL && *id != '\0')
+		text_escape_log(id, strlen(id), s->id, 65);
+	else
+		snprintf(s->id, sizeof(s->id), "%ld-%lu", (long)getpid(), ++w->serial);
+	log_set_request(s->id);
+	memset(&s->req, 0, sizeof(s->req));
+	s->req.method = method ? method : "";
+	s->req.uri = uri ? uri : "";
+	s->req.content_type = param(fr, "CONTENT_TYPE");
+	s->req.content_length = param(fr, "CONTENT_LENGTH");
+	s->req.range = param(fr, "HTTP_RANGE");
+	s->req.if_range = param(fr, "HTTP_IF_RANGE");
+	s->req.if_none_match = param(fr, "HTTP_IF_NONE_MATCH");
+	s->req.in = fr->in;
+	resp_init(&s->req.resp, fr->out, strcmp(s->req.method, "HEAD") == 0);
+}
+
+/*
+ * Whether the request was read to its end.  Then nginx sends nothing more
+ * and the connection can simply be closed.  Otherwise libfcgi's lingering
+ * close (shut down our side, wait for nginx to close its own) keeps unread
+ * input from resetting the connection before nginx has the answer; but it
+ * costs a wait for nginx, which holds every request of the worker.  A
+ * request without a body has its end of input in the buffer already.
+ */
+static bool
+input_done(struct slot *s)
+{
+	const char	*cl = s->req.content_length;
+
+	if (FCGX_HasSeenEOF(s->fr.in) == EOF)
+		return true;
+	if (cl != NULL && *cl != '\0' && strcmp(cl, "0") != 0)
+		return false;
+	return FCGX_GetChar(s->fr.in) == EOF;
 }
 
 static void
-serve(FCGX_Request *fr, struct store *st, const struct vd_conf *conf, unsigned long serial)
+slot_end(struct worker *w, struct slot *s)
 {
-	struct request	 req;
-	const char	*method = param(fr, "REQUEST_METHOD");
-	const char	*uri = param(fr, "REQUEST_URI");
+	struct request	*req = &s->req;
 	char		 safe_uri[512];
-	uint64_t	 t0 = now_us();
 
-	request_id(fr, serial);
-	memset(&req, 0, sizeof(req));
-	req.method = method ? method : "";
-	req.uri = uri ? uri : "";
-	req.content_type = param(fr, "CONTENT_TYPE");
-	req.content_length = param(fr, "CONTENT_LENGTH");
-	req.range = param(fr, "HTTP_RANGE");
-	req.if_range = param(fr, "HTTP_IF_RANGE");
-	req.if_none_match = param(fr, "HTTP_IF_NONE_MATCH");
-	req.in = fr->in;
-	resp_init(&req.resp, fr->out, strcmp(req.method, "HEAD") == 0);
-	handle_request(&req, st, conf);
-	if (!req.resp.started && !req.resp.failed)
-		resp_error(&req.resp, VD_ERR_INTERNAL, NULL);
-	text_escape_log(req.uri, strlen(req.uri), safe_uri, sizeof(safe_uri));
-	log_info("%s %s %d %lluB %lluus", method && strlen(method) < 16 ? method : "?", safe_uri,
-	    req.resp.status, (unsigned long long)req.resp.body_bytes,
-	    (unsigned long long)(now_us() - t0));
-	resp_free(&req.resp);
+	log_set_request(s->id);
+	if (!req->resp.started && !req->resp.failed)
+		resp_error(&req->resp, VD_ERR_INTERNAL, NULL);
+	text_escape_log(req->uri, strlen(req->uri), safe_uri, sizeof(safe_uri));
+	log_info("%s %s %d %lluB %lluus", strlen(req->method) < 16 ? req->method : "?", safe_uri,
+	    req->resp.status, (unsigned long long)req->resp.body_bytes,
+	    (unsigned long long)(now_us() - s->t0));
+	resp_free(&req->resp);
 	log_set_request(NULL);
+	if (input_done(s))
+		FCGX_Detach(&s->fr);
+	FCGX_Finish_r(&s->fr);
+	s->busy = false;
+	w->nbusy--;
+}
+
+/* Epoll watches the database socket exactly while lookups are in flight. */
+static void
+watch_db(struct worker *w, bool on)
+{
+	struct epoll_event	ev = { .events = EPOLLIN };
+	int			fd = store_socket(w->st);
+
+	if (on && w->db_fd == -1 && fd != -1) {
+		ev.data.fd = fd;
+		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) == 0 || errno == EEXIST)
+			w->db_fd = fd;
+		else
+			log_error("epoll_ctl: %s", strerror(errno));
+	} else if (!on && w->db_fd != -1) {
+		/* A dropped connection's socket has left the set with its close. */
+		(void)epoll_ctl(w->ep, EPOLL_CTL_DEL, w->db_fd, NULL);
+		w->db_fd = -1;
+	}
+}
+
+/* Answers the oldest lookup in flight once its result is in; false when it is not (yet). */
+static bool
+collect_one(struct worker *w, bool wait)
+{
+	struct slot	*s = w->in_flight.head;
+
+	if (s == NULL)
+		return false;
+	log_set_request(s->id);
+	if (!store_lookup_recv(w->st, wait, &s->job.v, &s->job.e)) {
+		log_set_request(NULL);
+		return false;
+	}
+	list_pop(&w->in_flight);
+	if (handle_get_recv(&s->req, w->st, &s->job))
+		slot_end(w, s);
+	else
+		list_push(&w->deferred, s);
+	return true;
+}
+
+/*
+ * After anything happened: a dropped connection fails what was in flight
+ * (no socket will tell), and once nothing is, the deferred answers run.
+ */
+static void
+settle(struct worker *w)
+{
+	struct slot	*s;
+
+	if (w->in_flight.head != NULL && store_socket(w->st) == -1)
+		while (collect_one(w, false))
+			;
+	if (store_in_flight(w->st) != 0)
+		return;
+	watch_db(w, false);
+	while ((s = list_pop(&w->deferred)) != NULL) {
+		log_set_request(s->id);
+		handle_get_finish(&s->req, w->st, &s->job);
+		slot_end(w, s);
+	}
+}
+
+/* Waits for every lookup in flight and answers them all. */
+static void
+drain(struct worker *w)
+{
+	while (collect_one(w, true))
+		;
+	settle(w);
+}
+
+static void
+start(struct worker *w, struct slot *s)
+{
+	slot_begin(w, s);
+	switch (handle_get_send(&s->req, w->st, w->conf, &s->job)) {
+	case GET_SENT:
+		list_push(&w->in_flight, s);
+		watch_db(w, true);
+		log_set_request(NULL);
+		return;
+	case GET_ANSWERED:
+		break;
+	case GET_OTHER:
+		drain(w);
+		log_set_request(s->id);
+		handle_request(&s->req, w->st, w->conf);
+		break;
+	}
+	slot_end(w, s);
+}
+
+static struct slot *
+free_slot(struct worker *w)
+{
+	for (unsigned i = 0; i < w->nslots; i++)
+		if (!w->slots[i].busy)
+			return &w->slots[i];
+	return NULL;
+}
+
+/*
+ * Takes connections while there are free slots.  The listening socket is
+ * non-blocking: when none is waiting (or another worker won the race),
+ * FCGX_Accept_r fails with EAGAIN.  false on a fatal error.
+ */
+static bool
+accept_ready(struct worker *w)
+{
+	struct slot	*s;
+	int		 rc;
+
+	while ((s = free_slot(w)) != NULL) {
+		if ((rc = FCGX_Accept_r(&s->fr)) < 0) {
+			if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR ||
+			    rc == -ECONNABORTED)
+				return true;
+			log_error("accept: %s", strerror(-rc));
+			return false;
+		}
+		start(w, s);
+		settle(w);
+	}
+	return true;
 }
 
 /*
  * SIGTERM is blocked except while the worker waits in epoll_pwait(), so it
  * can never interrupt a request half-way, and an idle worker always sees
  * it.  EPOLLEXCLUSIVE wakes one idle worker per connection instead of all
- * of them.  The listening socket is non-blocking: when another worker won
- * the race anyway, FCGX_Accept_r fails with EAGAIN and we wait again.
+ * of them.  With every slot taken, the worker waits for the database only.
  */
 static int
-serve_loop(FCGX_Request *fr, int ep, struct store *st, const struct vd_conf *conf)
+serve_loop(struct worker *w, int listen_fd)
 {
-	struct epoll_event	 ev;
+	struct epoll_event	 evs[4];
 	sigset_t		 waitmask;
-	unsigned long		 serial = 0;
-	int			 rc;
+	int			 i, n;
 
 	sigprocmask(SIG_SETMASK, NULL, &waitmask);
 	sigdelset(&waitmask, SIGTERM);
 	sigdelset(&waitmask, SIGINT);
 	while (!stopping) {
-		if (epoll_pwait(ep, &ev, 1, -1, &waitmask) == -1) {
+		if (w->nbusy == w->nslots && w->in_flight.head != NULL) {
+			collect_one(w, true);
+			while (collect_one(w, false))
+				;
+			settle(w);
+			continue;
+		}
+		if ((n = epoll_pwait(w->ep, evs, 4, -1, &waitmask)) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_error("epoll_pwait: %s", strerror(errno));
 			return EXIT_FAILURE;
 		}
-		if ((rc = FCGX_Accept_r(fr)) < 0) {
-			if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR ||
-			    rc == -ECONNABORTED)
-				continue;
-			log_error("accept: %s", strerror(-rc));
-			return EXIT_FAILURE;
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.fd != listen_fd)
+				while (collect_one(w, false))
+					;
+			else if (!accept_ready(w))
+				return EXIT_FAILURE;
 		}
-		serve(fr, st, conf, ++serial);
-		FCGX_Finish_r(fr);
+		settle(w);
 	}
+	drain(w);
 	/*
 	 * Connections already queued on the socket were accepted by the kernel
 	 * on our behalf: serve them rather than let the last close reset them.
 	 * The supervisor has removed the socket's name, so none can join, and
 	 * the non-blocking accept ends with EAGAIN once the queue is empty.
 	 */
-	while (FCGX_Accept_r(fr) >= 0) {
-		serve(fr, st, conf, ++serial);
-		FCGX_Finish_r(fr);
+	while (FCGX_Accept_r(&w->slots[0].fr) >= 0) {
+		start(w, &w->slots[0]);
+		drain(w);
 	}
 	return EXIT_SUCCESS;
 }
@@ -140,10 +360,10 @@ worker_main(const struct vd_conf *conf, int listen_fd)
 {
 	struct sigaction	 sa;
 	sigset_t		 block;
-	FCGX_Request		 fr;
+	struct worker		 w = { .conf = conf, .ep = -1, .db_fd = -1 };
 	struct epoll_event	 ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
-	struct store		*st;
-	int			 status, ep;
+	int			 status = EXIT_FAILURE;
+	unsigned		 i;
 
 	log_init();
 	memset(&sa, 0, sizeof(sa));
@@ -155,28 +375,38 @@ worker_main(const struct vd_conf *conf, int listen_fd)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigprocmask(SIG_BLOCK, &block, NULL);
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, listen_fd, 0) != 0) {
-		log_error("cannot initialise libfcgi");
+	w.nslots = conf->pipeline;
+	if ((w.slots = calloc(w.nslots, sizeof(*w.slots))) == NULL) {
+		log_error("out of memory");
 		return EXIT_FAILURE;
 	}
+	if (FCGX_Init() != 0)
+		goto fcgi;
+	for (i = 0; i < w.nslots; i++)
+		if (FCGX_InitRequest(&w.slots[i].fr, listen_fd, 0) != 0)
+			goto fcgi;
 	ev.data.fd = listen_fd;
-	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
-	    epoll_ctl(ep, EPOLL_CTL_ADD, listen_fd, &ev) == -1) {
+	if ((w.ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    epoll_ctl(w.ep, EPOLL_CTL_ADD, listen_fd, &ev) == -1) {
 		log_error("epoll: %s", strerror(errno));
-		return EXIT_FAILURE;
+		goto out;
 	}
-	if ((st = store_new(conf)) == NULL) {
+	if ((w.st = store_new(conf)) == NULL) {
 		log_error("cannot set up the store (memory or spool file)");
-		return EXIT_FAILURE;
+		goto out;
 	}
 	/* Connect now so the first request does not wait; failing is fine, requests retry. */
-	if (store_connect(st) != VD_OK)
+	if (store_connect(w.st) != VD_OK)
 		log_warn("no database yet: requests get 503 until it answers");
-	if (conf->seccomp && !sandbox_enter()) {
-		store_free(st);
-		return EXIT_FAILURE;
-	}
-	status = serve_loop(&fr, ep, st, conf);
-	store_free(st);
+	if (!conf->seccomp || sandbox_enter())
+		status = serve_loop(&w, listen_fd);
+	goto out;
+fcgi:
+	log_error("cannot initialise libfcgi");
+out:
+	store_free(w.st);
+	if (w.ep != -1)
+		close(w.ep);
+	free(w.slots);
 	return status;
 }

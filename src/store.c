@@ -36,18 +36,10 @@
 
 /*
  * The scope chain of spec section 5, from the addressed scope ($1 kind, $2
- * id) up to the root, in one recursive query.  Each row also carries the
- * columns a new variable in that scope takes (spec section 3).  The seed
- * row (depth -1) only names the first scope, so the step below is written
- * once; $4 (local) stops the walk after the addressed scope.  The depth cap
- * guards against cycles in damaged data.
- */
-/*
- * The scope chain of spec section 5, from the addressed scope ($1 kind, $2
  * id) up to the root, in one recursive query.  The seed row (depth -1) only
  * names the first scope, so the step below is written once; $4 (local)
  * stops the walk after the addressed scope.  The depth cap guards against
- * cycles in damaged data.  CHAIN_STEP's arguments add columns to each kind
+ * cycles in damaged data.  CHAIN_CTE's arguments add columns to each kind
  * of row: a lookup needs only the scopes, a write also the columns a new
  * variable in that scope takes (spec section 3).
  */
@@ -207,6 +199,7 @@ struct store {
 	const struct vd_conf	*conf;
 	PGconn			*conn;
 	bool			 in_txn;
+	bool			 begin_pending;	/* BEGIN goes out with the transaction's first statement */
 	/* Pipelined lookups: how many are in flight, and the oldest one's result so far. */
 	unsigned		 in_flight;
 	PGresult		*pipe_res;
@@ -355,7 +348,7 @@ store_connect(struct store *st)
 		return VD_OK;
 	if (st->conn != NULL)
 		PQfinish(st->conn);
-	st->in_txn = st->in_copy = st->in_blob = false;
+	st->in_txn = st->begin_pending = st->in_copy = st->in_blob = false;
 	/* expand_dbname: --db is a whole connection string; its own settings win over ours. */
 	st->conn = PQconnectdbParams(keys, vals, 1);
 	if (st->conn == NULL || PQstatus(st->conn) != CONNECTION_OK) {
@@ -378,9 +371,92 @@ store_connect(struct store *st)
  * text (0) or binary (1).  Returns the result when its status is want, else
  * NULL with *err set.
  */
+/* Sends statement s without waiting; false when it could not be sent. */
+static bool
+st_send_stmt(struct store *st, enum stmt s, const char *const *values, const int *lengths,
+    const int *formats, int result_format)
+{
+	int	n = stmts[s].nparams;
+
+	if (st->conf->no_prepare)
+		return PQsendQueryParams(st->conn, stmts[s].sql, n, NULL, values, lengths, formats,
+		    result_format) == 1;
+	return PQsendQueryPrepared(st->conn, stmts[s].name, n, values, lengths, formats,
+	    result_format) == 1;
+}
+
+/*
+ * Statement s with the BEGIN of the transaction before it and/or its
+ * COMMIT after it, in one round trip (pipeline mode).  When s fails, the
+ * COMMIT is skipped and the transaction is left for store_rollback().
+ */
+static PGresult *
+st_run_piped(struct store *st, enum stmt s, const char *const *values, const int *lengths,
+    const int *formats, int result_format, ExecStatusType want, bool commit, enum vd_err *err)
+{
+	const bool	 begin = st->begin_pending;
+	const char	*what[3] = { "BEGIN", stmts[s].name, "COMMIT" };
+	PGresult	*res, *out = NULL;
+	enum vd_err	 e = VD_OK;
+	int		 i;
+
+	if (!PQenterPipelineMode(st->conn) ||
+	    (begin && !PQsendQueryParams(st->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0)) ||
+	    !st_send_stmt(st, s, values, lengths, formats, result_format) ||
+	    (commit && !PQsendQueryParams(st->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0)) ||
+	    !PQpipelineSync(st->conn))
+		goto broken;
+	st->begin_pending = false;
+	for (i = begin ? 0 : 1; i <= (commit ? 2 : 1); i++) {
+		while ((res = PQgetResult(st->conn)) != NULL) {
+			if (i == 1 && out == NULL && PQresultStatus(res) == want)
+				out = res;
+			else {
+				if (e == VD_OK && PQresultStatus(res) != PGRES_COMMAND_OK &&
+				    PQresultStatus(res) != PGRES_PIPELINE_ABORTED)
+					e = st_fail(st, res, what[i]);
+				PQclear(res);
+			}
+		}
+		if (PQstatus(st->conn) != CONNECTION_OK)
+			goto broken;
+	}
+	res = PQgetResult(st->conn);
+	if (PQresultStatus(res) != PGRES_PIPELINE_SYNC || !PQexitPipelineMode(st->conn)) {
+		PQclear(res);
+		goto broken;
+	}
+	PQclear(res);
+	if (e == VD_OK && out == NULL)
+		e = VD_ERR_INTERNAL;
+	if (e != VD_OK) {
+		PQclear(out);
+		*err = e;
+		return NULL;
+	}
+	if (commit)
+		st->in_txn = false;
+	return out;
+broken:
+	*err = st_fail(st, NULL, stmts[s].name);
+	PQclear(out);
+	/* The pipeline is in an unknown state: start afresh with the next request. */
+	PQfinish(st->conn);
+	st->conn = NULL;
+	*err = VD_ERR_DB_UNAVAILABLE;
+	return NULL;
+}
+
+/*
+ * Runs statement s: the prepared one, or unnamed with --no-prepare.
+ * lengths and formats may be NULL (all parameters text); results come in
+ * text (0) or binary (1).  With commit, the transaction is committed with
+ * it.  Returns the result when its status is want, else NULL with *err
+ * set.
+ */
 static PGresult *
 st_run(struct store *st, enum stmt s, const char *const *values, const int *lengths,
-    const int *formats, int result_format, ExecStatusType want, enum vd_err *err)
+    const int *formats, int result_format, ExecStatusType want, bool commit, enum vd_err *err)
 {
 	int		 n = stmts[s].nparams;
 	PGresult	*res;
@@ -390,6 +466,8 @@ st_run(struct store *st, enum stmt s, const char *const *values, const int *leng
 		*err = VD_ERR_INTERNAL;
 		return NULL;
 	}
+	if (st->begin_pending || commit)
+		return st_run_piped(st, s, values, lengths, formats, result_format, want, commit, err);
 	if (st->conf->no_prepare)
 		res = PQexecParams(st->conn, stmts[s].sql, n, NULL, values, lengths, formats,
 		    result_format);
@@ -408,7 +486,7 @@ static PGresult *
 st_query(struct store *st, enum stmt s, const char *const *values, int result_format,
     enum vd_err *err)
 {
-	return st_run(st, s, values, NULL, NULL, result_format, PGRES_TUPLES_OK, err);
+	return st_run(st, s, values, NULL, NULL, result_format, PGRES_TUPLES_OK, false, err);
 }
 
 /* Runs a statement that returns no rows. */
@@ -417,7 +495,7 @@ st_do(struct store *st, enum stmt s, const char *const *values)
 {
 	enum vd_err	 e = VD_OK;
 
-	PQclear(st_run(st, s, values, NULL, NULL, 0, PGRES_COMMAND_OK, &e));
+	PQclear(st_run(st, s, values, NULL, NULL, 0, PGRES_COMMAND_OK, false, &e));
 	return e;
 }
 
@@ -426,7 +504,7 @@ st_do(struct store *st, enum stmt s, const char *const *values)
  * inserted (binary), or null when there is none.
  */
 static PGresult *
-st_query_blob(struct store *st, enum stmt s, const char **values, enum vd_err *err)
+st_query_blob(struct store *st, enum stmt s, const char **values, bool commit, enum vd_err *err)
 {
 	int		 n = stmts[s].nparams, lengths[16] = { 0 }, formats[16] = { 0 };
 	PGresult	*res;
@@ -434,7 +512,7 @@ st_query_blob(struct store *st, enum stmt s, const char **values, enum vd_err *e
 	values[n - 1] = st->pending ? st->inline_buf : NULL;
 	lengths[n - 1] = (int)st->inline_len;
 	formats[n - 1] = 1;
-	res = st_run(st, s, values, lengths, formats, 0, PGRES_TUPLES_OK, err);
+	res = st_run(st, s, values, lengths, formats, 0, PGRES_TUPLES_OK, commit, err);
 	/* Whatever the statement did with the variable, the byte-array row is in now. */
 	if (res != NULL)
 		st->pending = false;
@@ -758,11 +836,9 @@ store_read(struct store *st, const struct var_value *v, uint64_t off, uint64_t l
 enum vd_err
 store_begin(struct store *st)
 {
-	enum vd_err	e;
-
-	if ((e = st_command(st, "BEGIN")) == VD_OK)
-		st->in_txn = true;
-	return e;
+	/* Sent with the first statement, to save a round trip. */
+	st->in_txn = st->begin_pending = true;
+	return VD_OK;
 }
 
 enum vd_err
@@ -913,6 +989,11 @@ st_copy(struct store *st)
 	/* The head holds an id and a name (at most 255 characters of 4 bytes). */
 	if (strlen(st->blob_name) > COPY_CHUNK - 128)
 		return VD_ERR_INTERNAL;
+	if (st->begin_pending) {
+		if ((e = st_command(st, "BEGIN")) != VD_OK)
+			return e;
+		st->begin_pending = false;
+	}
 	res = PQexec(st->conn, "COPY act_ge_bytearray (id_, rev_, type_, name_, bytes_)"
 	    " FROM STDIN (FORMAT binary)");
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
@@ -990,7 +1071,8 @@ put_update(struct store *st, const struct var_write *w, const PGresult *lk, int 
 	enum vd_err	 e = VD_OK;
 	PGresult	*res;
 
-	if ((res = st_query_blob(st, ST_UPDATE, values, &e)) == NULL)
+	/* Nothing follows an update: its COMMIT goes with it. */
+	if ((res = st_query_blob(st, ST_UPDATE, values, true, &e)) == NULL)
 		return e;
 	PQclear(res);
 	return VD_OK;
@@ -1019,7 +1101,7 @@ put_insert(struct store *st, const struct var_write *w, const PGresult *lk, int 
 	values[12] = PQgetvalue(lk, row, LOCK_ID);		/* VAR_SCOPE_ */
 	values[13] = PQgetvalue(lk, row, LOCK_CONCURRENT_LOCAL);
 	values[14] = bin_text(lk, row, LOCK_TENANT_ID);
-	if ((res = st_query_blob(st, ST_INSERT, values, &e)) == NULL)
+	if ((res = st_query_blob(st, ST_INSERT, values, false, &e)) == NULL)
 		return e;
 	*done = PQntuples(res) == 1;
 	PQclear(res);
@@ -1065,7 +1147,13 @@ store_commit(struct store *st)
 {
 	enum vd_err	e;
 
+	if (!st->in_txn)
+		return VD_OK;	/* committed with the last statement */
 	st->in_txn = false;
+	if (st->begin_pending) {
+		st->begin_pending = false;
+		return VD_OK;	/* nothing was sent */
+	}
 	e = st_command(st, "COMMIT");
 	return e;
 }
@@ -1082,8 +1170,9 @@ store_rollback(struct store *st)
 		while ((res = PQgetResult(st->conn)) != NULL)
 			PQclear(res);
 	}
-	if (st->in_txn || PQtransactionStatus(st->conn) != PQTRANS_IDLE)
+	if ((st->in_txn && !st->begin_pending) || PQtransactionStatus(st->conn) != PQTRANS_IDLE)
 		(void)st_command(st, "ROLLBACK");
 out:
+	st->begin_pending = false;
 	st->in_txn = st->in_copy = st->in_blob = st->spooling = st->pending = false;
 }

@@ -141,13 +141,20 @@ suite('faults', { workers: WORKERS }, (s, test) => {
 		return pids;
 	}
 
-	// The upload's transaction is open: vardata sends BEGIN before it reads
-	// the body, and COPY only once the whole value is in its spool file.
-	const uploadOpen = async () => {
-		const [[n]] = await s.sql(`select count(*) from pg_stat_activity
-			where application_name = 'vardata' and xact_start is not null
-			  and (state = 'idle in transaction' or query like 'COPY act_ge_bytearray%')`);
-		return Number(n) >= 1;
+	// The upload is half in the worker's spool file: a value over 64 KiB goes
+	// there as it arrives (an unnamed file, "/tmp/#123 (deleted)" in /proc),
+	// and the transaction only opens once the whole value is in.
+	const uploadOpen = async (pid) => {
+		for (const fd of await fsp.readdir(`/proc/${pid}/fd`).catch(() => [])) {
+			const link = `/proc/${pid}/fd/${fd}`;
+			const target = await fsp.readlink(link).catch(() => '');
+			if (!target.endsWith(' (deleted)'))
+				continue;
+			const { size } = await fsp.stat(link).catch(() => ({ size: 0 }));
+			if (size > 0 && size < BIG)
+				return true;
+		}
+		return false;
 	};
 
 	test('SIGKILL of a worker in the middle of a 64 MiB download: that download fails, the rest succeed, a new worker within 1 s', async () => {

@@ -94,6 +94,26 @@ test_load(void)
 	unsetenv("VARDATA_MAX_BODY");
 	is_int(conf_load(&c, 1, argv4, err, sizeof(err)), CONF_OK, "environment alone");
 	is_int(c.workers, 7, "workers from the environment");
+	is_int(c.pipeline, VD_DEFAULT_PIPELINE, "default pipeline depth");
+}
+
+static void
+test_pipeline(void)
+{
+	struct vd_conf	 c;
+	char		 err[256];
+	char		**one = args((const char *[]){ "vardata", "--pipeline", "1", NULL });
+	char		**most = args((const char *[]){ "vardata", "--pipeline=256", NULL });
+	char		**zero = args((const char *[]){ "vardata", "--pipeline", "0", NULL });
+	char		**over = args((const char *[]){ "vardata", "--pipeline", "257", NULL });
+
+	unsetenv("VARDATA_WORKERS");
+	is_int(conf_load(&c, 3, one, err, sizeof(err)), CONF_OK, "--pipeline 1 (one request at a time)");
+	is_int(c.pipeline, 1, "pipeline depth 1");
+	is_int(conf_load(&c, 2, most, err, sizeof(err)), CONF_OK, "--pipeline at its maximum");
+	is_int(c.pipeline, VD_MAX_PIPELINE, "pipeline depth 256");
+	is_int(conf_load(&c, 3, zero, err, sizeof(err)), CONF_ERROR, "--pipeline 0 refused");
+	is_int(conf_load(&c, 3, over, err, sizeof(err)), CONF_ERROR, "--pipeline over 256 refused");
 }
 
 int
@@ -102,5 +122,6 @@ main(void)
 	test_size();
 	test_small();
 	test_load();
+	test_pipeline();
 	return done_testing();
 }

@@ -390,6 +390,27 @@ export class Stack {
 		return r[0];
 	}
 
+	// Holds an ACCESS EXCLUSIVE lock on table in a transaction of its own, so
+	// that vardata's statements on it wait; resolves once the lock is held,
+	// with a function that commits and ends the session.
+	async holdLock(table) {
+		const child = spawn(PGCTL, ['psql', this.dir, '-X', '-q', '-v', 'ON_ERROR_STOP=1'], { stdio: ['pipe', 'pipe', 'pipe'] });
+		let out = '';
+		child.stdout.on('data', (d) => { out += d; });
+		child.stderr.on('data', (d) => { out += d; });
+		const ended = new Promise((resolve) => child.on('close', resolve));
+		child.stdin.write(`BEGIN;\nLOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE;\n\\echo locked\n`);
+		for (let waited = 0; !out.includes('locked'); waited += 20) {
+			if (waited > COMMAND_TIMEOUT_MS || child.exitCode !== null)
+				throw new Error(`cannot lock ${table}: ${out}`);
+			await delay(20);
+		}
+		return async () => {
+			child.stdin.end('COMMIT;\n');
+			await ended;
+		};
+	}
+
 	// Stops and starts PostgreSQL under vardata's feet (pgctl keeps the port,
 	// so the conninfo vardata was given stays right).
 	async stopDatabase() {

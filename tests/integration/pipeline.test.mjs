@@ -1,0 +1,150 @@
+// Several requests on one worker at once (--pipeline, issue 5).  A worker
+// keeps up to --pipeline requests open and pipelines their lookups on its
+// one database connection; the answers come back in order and each request
+// must get its own.  A lock on ACT_GE_BYTEARRAY holds the database back, so
+// that the requests pile up in the worker before any is answered.
+
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { delay, multipart, suite } from './harness.mjs';
+import { send } from './lib/load.mjs';
+import { childrenOf, pollUntil, socketCount } from './lib/procs.mjs';
+
+const E = '/engine-rest';
+const DEPTH = 8;
+// What one pipelined lookup brings of a value; the rest is read afterwards.
+const FIRST = 64 * 1024;
+
+suite('pipelined requests on one worker', { workers: 1, vardataArgs: ['--pipeline', String(DEPTH)] }, (s, test) => {
+	const pi = 'pipe-pi';
+	const exe = 'pipe-exe';
+	const task = 'pipe-task';
+	const values = {};
+	let worker;
+	let etagOfLarge;
+
+	// Each case: a request and what its answer must be.  The values differ
+	// in size and scope, so a request answered with another's lookup fails.
+	function cases() {
+		const get = (p, headers = {}) => ({ method: 'GET', path: `${E}${p}`, headers });
+		const large = values.large;
+		return [
+			[get(`/task/${task}/variables/small/data`), (r) => r.status === 200 && r.body.equals(values.small)],
+			[get(`/task/${task}/variables/medium/data`), (r) => r.status === 200 && r.body.equals(values.medium)],
+			[get(`/task/${task}/variables/large/data`), (r) => r.status === 200 && r.body.equals(large)],
+			[get(`/task/${task}/localVariables/local/data`), (r) => r.status === 200 && r.body.equals(values.local)],
+			[get(`/execution/${exe}/localVariables/empty/data`), (r) => r.status === 200 && r.body.length === 0],
+			[get(`/process-instance/${pi}/variables/doc/data`), (r) => r.status === 200 && r.body.equals(values.doc) &&
+				/filename="a\.txt"/.test(r.headers['content-disposition'] || '')],
+			[get(`/variable-instance/${values.mediumId}/data`), (r) => r.status === 200 && r.body.equals(values.medium)],
+			[get(`/task/${task}/variables/nothing/data`), (r) => r.status === 404 &&
+				JSON.parse(r.body).message === 'task variable with name nothing does not exist'],
+			[get(`/task/no-such-task/variables/small/data`), (r) => r.status === 404 &&
+				/no-such-task/.test(JSON.parse(r.body).message)],
+			[get(`/task/${task}/variables/large/data`, { Range: 'bytes=10-19' }), (r) => r.status === 206 &&
+				r.body.equals(large.subarray(10, 20))],
+			[get(`/task/${task}/variables/large/data`, { Range: `bytes=${FIRST - 5}-${FIRST + 4}` }), (r) =>
+				r.status === 206 && r.body.equals(large.subarray(FIRST - 5, FIRST + 5))],
+			[get(`/task/${task}/variables/large/data`, { 'If-None-Match': etagOfLarge }), (r) => r.status === 304 &&
+				r.body.length === 0],
+			[{ method: 'HEAD', path: `${E}/task/${task}/variables/large/data` }, (r) => r.status === 200 &&
+				r.headers['content-length'] === String(large.length) && r.body.length === 0],
+		];
+	}
+
+	// Sends every request at once, three rounds of cases() (more than DEPTH).
+	function fire(extra = []) {
+		const all = [...cases(), ...cases(), ...cases(), ...extra];
+		return all.map(([req, ok]) => ({ req, ok, answer: send(s.port, req.method, req.path, req) }));
+	}
+
+	async function check(sent) {
+		for (const { req, ok, answer } of sent) {
+			const r = await answer;
+			assert.ok(ok(r), `${req.method} ${req.path} ${JSON.stringify(req.headers || {})}: ` +
+				`status ${r.status}, ${r.body ? r.body.length : 0} bytes ${r.error || ''}`);
+		}
+	}
+
+	test('fixtures: values of several sizes along task -> execution -> process instance', async () => {
+		await s.createProcessInstance(pi, { children: [{ id: exe }] });
+		await s.createTask(task, { executionId: exe });
+		values.small = crypto.randomBytes(100);
+		values.medium = crypto.randomBytes(10_000);
+		values.large = crypto.randomBytes(3 * FIRST + 7);
+		values.local = crypto.randomBytes(33);
+		values.doc = Buffer.from('a document\n');
+		await s.insertVariable({ name: 'small', bytes: values.small, executionId: pi });
+		values.mediumId = (await s.insertVariable({ name: 'medium', bytes: values.medium, executionId: exe })).id;
+		// Too large for a psql command line: stored through vardata itself.
+		assert.equal((await s.putBytes(`${E}/process-instance/${pi}/variables/large/data`, values.large)).status, 204);
+		await s.insertVariable({ name: 'local', bytes: values.local, taskId: task });
+		await s.insertVariable({ name: 'empty', bytes: Buffer.alloc(0), executionId: exe });
+		await s.insertVariable({ name: 'doc', type: 'file', text: 'a.txt', text2: 'text/plain#', bytes: values.doc,
+			executionId: pi });
+		const [[ba, rev]] = await s.sql(`select b.id_, b.rev_ from act_ru_variable v
+			join act_ge_bytearray b on b.id_ = v.bytearray_id_ where v.var_scope_ = '${pi}' and v.name_ = 'large'`);
+		etagOfLarge = `"${ba}-${rev}"`;
+		[worker] = await childrenOf(s.proc.pid);
+		assert.ok(worker, 'the one worker');
+	});
+
+	test(`while the database waits, the worker holds ${DEPTH} requests and no more; then each gets its own answer`, async () => {
+		const release = await s.holdLock('act_ge_bytearray');
+		let sent;
+		try {
+			sent = fire();
+			// Its sockets: the listening one, the database connection and one per request it holds.
+			const full = await pollUntil(async () => ((await socketCount(worker)) === DEPTH + 2 ? true : null), 20_000);
+			assert.ok(full, `the worker took ${DEPTH} requests (sockets now: ${await socketCount(worker)})`);
+			await delay(300);
+			assert.equal(await socketCount(worker), DEPTH + 2, `still ${DEPTH}: the others wait for a free slot`);
+		} finally {
+			await release();
+		}
+		await check(sent);
+	});
+
+	test('POSTs among pipelined GETs: each write lands, every GET still gets its own value', async () => {
+		const posted = [crypto.randomBytes(500), crypto.randomBytes(200_000)];
+		const post = (name, value) => {
+			const mp = multipart([{ name: 'data', filename: 'v.bin', contentType: 'application/octet-stream', data: value }]);
+			return [{ method: 'POST', path: `${E}/task/${task}/localVariables/${name}/data`,
+				headers: { 'Content-Type': mp.contentType }, body: mp.body }, (r) => r.status === 204];
+		};
+		const release = await s.holdLock('act_ge_bytearray');
+		let sent;
+		try {
+			sent = fire([post('posted0', posted[0]), post('posted1', posted[1])]);
+			await pollUntil(async () => ((await socketCount(worker)) > 2 ? true : null), 20_000);
+		} finally {
+			await release();
+		}
+		await check(sent);
+		for (const [i, value] of posted.entries()) {
+			const r = await send(s.port, 'GET', `${E}/task/${task}/localVariables/posted${i}/data`);
+			assert.equal(r.status, 200);
+			assert.ok(r.body.equals(value), `posted${i} reads back as sent`);
+		}
+	});
+
+	test('the connection killed with lookups in flight: those get 503 JSON, the worker reconnects', async () => {
+		const release = await s.holdLock('act_ge_bytearray');
+		let sent;
+		try {
+			sent = cases().map(([req]) => send(s.port, req.method, req.path, req));
+			await pollUntil(async () => ((await socketCount(worker)) === DEPTH + 2 ? true : null), 20_000);
+			await s.sql(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'vardata'`);
+		} finally {
+			await release();
+		}
+		const answers = await Promise.all(sent);
+		const failed = answers.filter((r) => r.status === 503);
+		assert.ok(failed.length >= DEPTH, `the ${DEPTH} requests in flight failed (503s: ${failed.length})`);
+		for (const r of failed)
+			assert.equal(JSON.parse(r.body).type, 'RestException', 'a JSON error');
+		assert.ok(answers.every((r) => r.status !== 0), 'every request got an answer');
+		assert.deepEqual(await childrenOf(s.proc.pid), [worker], 'the same worker lives on');
+		await check(fire());
+	});
+});

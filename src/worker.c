@@ -51,8 +51,8 @@ param(FCGX_Request *r, const char *name)
  * Anything else (a POST, a GET that needs more of a value than its lookup
  * brought) runs to its end alone, once nothing is in flight.  So one
  * wake-up of the worker, and of its PostgreSQL backend, serves every
- * request that arrived together, where one request at a time costs each of
- * them a sleep and a wake-up per request.
+ * request that arrived together; served one at a time, each request cost
+ * both of them a sleep and a wake-up.
  */
 struct slot {
 	FCGX_Request	 fr;

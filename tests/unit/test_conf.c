@@ -50,7 +50,10 @@ test_small(void)
 	ok(!conf_base_path_valid("/a b"), "space refused");
 }
 
-/* getopt wants writable strings; the literals are copied. */
+/*
+ * getopt wants writable strings; the literals are copied into one of a few
+ * arrays, used in turn (what an array held before is freed).
+ */
 static char **
 args(const char **src)
 {
@@ -59,6 +62,8 @@ args(const char **src)
 	char		**dst = store[next++ % 4];
 	int		 i;
 
+	for (i = 0; dst[i] != NULL; i++)
+		free(dst[i]);
 	for (i = 0; src[i] != NULL && i < 7; i++)
 		dst[i] = strdup(src[i]);
 	dst[i] = NULL;

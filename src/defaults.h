@@ -35,6 +35,10 @@
 #define VD_DEFAULT_PIPELINE		16		/* --pipeline */
 #define VD_MAX_PIPELINE			256
 #define VD_PIPELINE_FIRST		(64 * 1024)
+/* A POST whose body is at most this is written by one pipelined statement too. */
+#define VD_PIPELINE_BODY		(64 * 1024)
+/* How often a write is tried again after a concurrent first write of the same name won. */
+#define VD_PUT_ATTEMPTS			5
 /* Buffered I/O chunk between FastCGI and the multipart parser. */
 #define VD_IO_CHUNK			(64 * 1024)
 

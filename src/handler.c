@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -478,31 +479,65 @@ post_length_ok(struct request *req, const struct vd_conf *conf)
 }
 
 /* Decides what the upload means and writes it; answers the error itself. */
+/*
+ * The write of an uploaded value (spec section 6); answers and returns an
+ * error when the body cannot be stored.  *nothing: a JSON null, which
+ * stores nothing.  *text2 is the caller's to free.
+ */
 static enum vd_err
-post_write(struct request *req, struct store *st, const struct route *rt,
-    const struct upload *up, const struct vd_limits *limits, bool *nothing)
+post_value(struct request *req, const struct route *rt, const struct upload *up,
+    const struct vd_limits *limits, struct var_write *w, char **text2, bool *nothing)
 {
-	struct scope_info	 si = scope_info(rt->scope);
-	struct var_write	 w = { si.kind, rt->id, rt->local, rt->name, NULL, NULL, NULL, NULL };
-	char			*text2 = NULL;
-	enum vd_err		 e;
+	struct scope_info	si = scope_info(rt->scope);
 
+	*w = (struct var_write){ si.kind, rt->id, rt->local, rt->name, NULL, NULL, NULL, NULL };
 	if (!up->has_data) {
 		resp_error(&req->resp, VD_ERR_INVALID, "The form part 'data' with the value is missing");
 		return VD_ERR_INVALID;
 	}
-	w.ba_id = up->ba_id;
-	e = up->type.present ? json_value(req, up, limits, &w, nothing) :
-	    typed_value(req, up, &w, &text2);
-	if (e != VD_OK || *nothing)
-		goto out;
-	if ((e = store_put(st, &w)) == VD_ERR_PUT_FAILED)
+	w->ba_id = up->ba_id;
+	return up->type.present ? json_value(req, up, limits, w, nothing) :
+	    typed_value(req, up, w, text2);
+}
+
+/* Answers a write that failed. */
+static void
+post_failed(struct request *req, const struct route *rt, enum vd_err e)
+{
+	if (e == VD_ERR_PUT_FAILED)
 		missing_scope(req, e, rt, true);
-	else if (e != VD_OK)
+	else
 		resp_error(&req->resp, e, NULL);
-out:
+}
+
+static enum vd_err
+post_write(struct request *req, struct store *st, const struct route *rt,
+    const struct upload *up, const struct vd_limits *limits, bool *nothing)
+{
+	struct var_write	 w;
+	char			*text2 = NULL;
+	enum vd_err		 e;
+
+	e = post_value(req, rt, up, limits, &w, &text2, nothing);
+	if (e == VD_OK && !*nothing && (e = store_put(st, &w)) != VD_OK)
+		post_failed(req, rt, e);
 	free(text2);
 	return e;
+}
+
+/* The checks a POST passes before its body is read; false when they answered it. */
+static bool
+post_begin(struct request *req, const struct route *rt, const struct vd_conf *conf,
+    struct mime *m, const struct mime_param **boundary)
+{
+	if (!post_boundary(req, m, boundary) || !post_length_ok(req, conf))
+		return false;
+	if (utf8_chars(rt->name, rt->name_len) > VD_NAME_MAX_CHARS) {
+		resp_errorf(&req->resp, VD_ERR_INVALID, "Variable name is longer than %d characters",
+		    VD_NAME_MAX_CHARS);
+		return false;
+	}
+	return true;
 }
 
 static void
@@ -516,13 +551,8 @@ handle_post(struct request *req, struct store *st, const struct route *rt,
 	bool			 nothing = false;
 
 	memset(&up, 0, sizeof(up));
-	if (!post_boundary(req, &m, &boundary) || !post_length_ok(req, conf))
+	if (!post_begin(req, rt, conf, &m, &boundary))
 		goto out;
-	if (utf8_chars(rt->name, rt->name_len) > VD_NAME_MAX_CHARS) {
-		resp_errorf(&req->resp, VD_ERR_INVALID, "Variable name is longer than %d characters",
-		    VD_NAME_MAX_CHARS);
-		goto out;
-	}
 	if ((e = store_begin(st)) != VD_OK) {
 		resp_error(&req->resp, e, NULL);
 		goto out;
@@ -601,50 +631,157 @@ out:
 	free(buf);
 }
 
-enum get_start
-handle_get_send(struct request *req, struct store *st, const struct vd_conf *conf,
-    struct get_job *job)
+/*
+ * Whether a POST's body is small enough for its value to stay in memory,
+ * so that its whole write can be one pipelined statement.  nginx buffers
+ * the body before it passes the request on, so it is all there already.
+ */
+static bool
+post_fits_pipeline(const struct request *req)
+{
+	const char		*cl = req->content_length;
+	char			*end;
+	unsigned long long	 n;
+
+	if (cl == NULL || *cl < '0' || *cl > '9')
+		return false;
+	errno = 0;
+	n = strtoull(cl, &end, 10);
+	return errno == 0 && *end == '\0' && n <= VD_PIPELINE_BODY;
+}
+
+static void
+job_free(struct job *job)
+{
+	free(job->buf);
+	free(job->text2);
+	free(job->value);
+	upload_free(&job->up);
+	mime_free(&job->m);
+	memset(job, 0, sizeof(*job));
+}
+
+/* A small POST: reads its body and sends its whole write. */
+static enum job_start
+post_send(struct request *req, struct store *st, const struct vd_conf *conf, struct job *job)
+{
+	const struct mime_param	*boundary;
+	enum vd_err		 e;
+	bool			 nothing = false;
+
+	job->post = true;
+	if (!post_begin(req, &job->rt, conf, &job->m, &boundary))
+		return JOB_ANSWERED;
+	if ((e = store_begin(st)) != VD_OK) {
+		resp_error(&req->resp, e, NULL);
+		return JOB_ANSWERED;
+	}
+	e = upload_read(req->in, boundary->value, boundary->value_len, &conf->limits, st,
+	    job->rt.name, &job->up);
+	if (e != VD_OK)
+		upload_error(req, e, &conf->limits);
+	else if ((e = post_value(req, &job->rt, &job->up, &conf->limits, &job->w, &job->text2,
+	    &nothing)) == VD_OK && !nothing) {
+		if (!store_take_inline(st, &job->value, &job->value_len))
+			e = VD_ERR_INTERNAL;
+		else if ((e = store_put_send(st, &job->w, job->value, job->value_len)) == VD_OK)
+			return JOB_SENT;
+		resp_error(&req->resp, e, NULL);
+	}
+	/* Nothing of this transaction was sent: forgetting it is all there is to do. */
+	store_rollback(st);
+	if (e == VD_OK && resp_start(&req->resp, 204, NULL, -1) != VD_OK)
+		log_warn("the client went away before the answer");
+	return JOB_ANSWERED;
+}
+
+enum job_start
+handle_send(struct request *req, struct store *st, const struct vd_conf *conf, struct job *job)
 {
 	unsigned	bit = method_bit(req->method);
 	enum vd_err	e;
 
 	memset(job, 0, sizeof(*job));
-	if (bit != ROUTE_GET && bit != ROUTE_HEAD)
-		return GET_OTHER;
+	if (bit == 0 || (bit == ROUTE_POST && !post_fits_pipeline(req)))
+		return JOB_OTHER;
 	if (!request_route(req, conf, &job->rt, &job->buf))
 		goto answered;
-	if ((e = store_connect(st)) == VD_OK && job->rt.scope == SCOPE_VARIABLE_INSTANCE)
+	if ((e = store_connect(st)) != VD_OK)
+		goto failed;
+	if (bit == ROUTE_POST) {
+		if (post_send(req, st, conf, job) == JOB_SENT)
+			return JOB_SENT;
+		goto answered;
+	}
+	if (job->rt.scope == SCOPE_VARIABLE_INSTANCE)
 		e = store_lookup_instance_send(st, job->rt.id);
-	else if (e == VD_OK)
+	else
 		e = store_lookup_send(st, scope_info(job->rt.scope).kind, job->rt.id, job->rt.local,
 		    job->rt.name);
 	if (e == VD_OK)
-		return GET_SENT;
+		return JOB_SENT;
+failed:
 	resp_error(&req->resp, e, NULL);
 answered:
-	free(job->buf);
-	job->buf = NULL;
-	return GET_ANSWERED;
+	job_free(job);
+	return JOB_ANSWERED;
 }
 
-bool
-handle_get_recv(struct request *req, struct store *st, struct get_job *job)
+/* Answers a write from how it went. */
+static void
+post_done(struct request *req, struct job *job, enum vd_err e)
+{
+	if (e != VD_OK)
+		post_failed(req, &job->rt, e);
+	else if (resp_start(&req->resp, 204, NULL, -1) != VD_OK)
+		log_warn("the client went away before the answer");
+	job_free(job);
+}
+
+/*
+ * A pipelined write's answer.  When a concurrent writer of the same
+ * variable came in between, the write is done again in a transaction of
+ * its own, which waits for the others (see store_put_inline()).
+ */
+static enum job_turn
+post_recv(struct request *req, struct store *st, struct job *job, bool wait)
+{
+	enum vd_err	e;
+	bool		lost;
+
+	if (!store_put_recv(st, wait, &e, &lost))
+		return JOB_WAIT;
+	if (lost && e == VD_OK)
+		return JOB_DEFERRED;
+	post_done(req, job, e);
+	return JOB_DONE;
+}
+
+enum job_turn
+handle_recv(struct request *req, struct store *st, struct job *job, bool wait)
 {
 	struct get_plan	p;
 
+	if (job->post)
+		return post_recv(req, st, job, wait);
+	if (!store_lookup_recv(st, wait, &job->v, &job->e))
+		return JOB_WAIT;
 	if (job->e == VD_OK && is_binary_value(&job->v)) {
 		get_plan(req, &job->v, &p);
 		if (!get_plan_fits(req, &p, &job->v))
-			return false;
+			return JOB_DEFERRED;
 	}
-	handle_get_finish(req, st, job);
-	return true;
+	handle_finish(req, st, job);
+	return JOB_DONE;
 }
 
 void
-handle_get_finish(struct request *req, struct store *st, struct get_job *job)
+handle_finish(struct request *req, struct store *st, struct job *job)
 {
+	if (job->post) {
+		post_done(req, job, store_put_inline(st, &job->w, job->value, job->value_len));
+		return;
+	}
 	get_answer(req, st, &job->rt, &job->v, job->e);
-	free(job->buf);
-	job->buf = NULL;
+	job_free(job);
 }

@@ -6,7 +6,9 @@
 
 #include "conf.h"
 #include "response.h"
+#include "mime.h"
 #include "router.h"
+#include "upload.h"
 #include "store.h"
 
 struct request {
@@ -24,31 +26,43 @@ struct request {
 void	handle_request(struct request *req, struct store *st, const struct vd_conf *conf);
 
 /*
- * GETs in two halves, so that a worker can have several lookups in flight
- * on its connection (store_lookup_send).  handle_get_send() starts req:
- * GET_SENT when its lookup is on its way (the worker then collects the
- * result into job->v and job->e with store_lookup_recv() and calls
- * handle_get_recv()), GET_ANSWERED when it was answered at once (a bad
- * path, a missing database), GET_OTHER when it is no GET: handle_request()
- * takes it, with no lookup in flight.
+ * Requests in two halves, so that a worker can have several statements in
+ * flight on its connection: a GET's lookup, or the whole write of a POST
+ * whose body is small.  handle_send() starts req: JOB_SENT when its
+ * statement is on its way (the worker calls handle_recv() when its turn
+ * comes), JOB_ANSWERED when it was answered at once (a bad path or body, no
+ * database), JOB_OTHER when it must run alone: handle_request() takes it,
+ * with nothing in flight.
  */
-struct get_job {
+struct job {
+	bool			 post;
 	struct route		 rt;
-	char			*buf;	/* rt's strings */
+	char			*buf;		/* rt's strings */
+	/* A GET: its lookup's answer. */
 	struct var_value	 v;
 	enum vd_err		 e;
+	/* A POST: its body, the value and the write. */
+	struct mime		 m;
+	struct upload		 up;
+	struct var_write	 w;
+	char			*text2;
+	char			*value;
+	size_t			 value_len;
 };
 
-enum get_start { GET_SENT, GET_ANSWERED, GET_OTHER };
+enum job_start { JOB_SENT, JOB_ANSWERED, JOB_OTHER };
 
-enum get_start	handle_get_send(struct request *req, struct store *st, const struct vd_conf *conf,
-		    struct get_job *job);
 /*
- * Answers from the lookup's result: true when done, false when the answer
- * needs more of the value than the lookup brought, which only
- * handle_get_finish() can read, with no lookup in flight.
+ * What handle_recv() did: JOB_WAIT, the answer is not complete (call again
+ * when the socket is readable); JOB_DONE, answered; JOB_DEFERRED, the GET
+ * needs more of its value than the lookup brought, or the write met a
+ * concurrent writer: call handle_finish() once nothing is in flight.
  */
-bool		handle_get_recv(struct request *req, struct store *st, struct get_job *job);
-void		handle_get_finish(struct request *req, struct store *st, struct get_job *job);
+enum job_turn { JOB_WAIT, JOB_DONE, JOB_DEFERRED };
+
+enum job_start	handle_send(struct request *req, struct store *st, const struct vd_conf *conf,
+		    struct job *job);
+enum job_turn	handle_recv(struct request *req, struct store *st, struct job *job, bool wait);
+void		handle_finish(struct request *req, struct store *st, struct job *job);
 
 #endif

@@ -31,8 +31,8 @@
 #define INLINE_MAX	(64 * 1024)
 /* Bytes read back from the spool file per CopyData message. */
 #define COPY_CHUNK	(256 * 1024)
-/* How often store_put() retries when a concurrent first write of the same name wins the insert. */
-#define PUT_ATTEMPTS	5
+/* A pipelined POST's value must stay in memory. */
+_Static_assert(INLINE_MAX >= VD_PIPELINE_BODY, "a pipelined POST's value must fit INLINE_MAX");
 
 /*
  * The scope chain of spec section 5, from the addressed scope ($1 kind, $2
@@ -113,7 +113,7 @@ enum {
 
 enum stmt {
 	ST_LOOKUP, ST_LOOKUP_INSTANCE, ST_SLICE, ST_LOCK, ST_UPDATE, ST_INSERT,
-	ST_BLOB_FIXUP, ST_BLOB_DROP, ST__COUNT
+	ST_WRITE, ST_BLOB_FIXUP, ST_BLOB_DROP, ST__COUNT
 };
 
 static const struct {
@@ -187,6 +187,49 @@ static const struct {
 	    " t AS (UPDATE act_ru_task SET rev_ = rev_ + 1, last_updated_ = localtimestamp,"
 	    "   task_state_ = 'Updated' WHERE id_ = (SELECT task_id_ FROM ins) AND id_ = $13)"
 	    " SELECT id_ FROM ins" },
+	/*
+	 * A whole write of a small value in one statement, as ST_LOCK and then
+	 * ST_UPDATE or ST_INSERT do it in a transaction, so that it can be
+	 * pipelined: $1 kind, $2 scope id, $3 name, $4 local, $5 type, $6 text,
+	 * $7 text2, $8 new byte-array id, $9 its bytes (null: none), $10 new
+	 * variable id.  The byte array goes in only when the variable was
+	 * updated or inserted.  A write that lost a race changes nothing, and
+	 * the answer's counts (scopes in the chain, rows updated, rows inserted)
+	 * tell the caller to send it again: a first write whose name a
+	 * concurrent one inserted meanwhile, and an update whose row a concurrent
+	 * writer changed after this statement's snapshot was taken.  FOR UPDATE
+	 * hands out that newer row, but the snapshot cannot see its new byte
+	 * array, which would then never be deleted; a new statement, with a new
+	 * snapshot, can.
+	 */
+	[ST_WRITE] = { "vd_write", 10, WRITE_CHAIN
+	    ", hit AS MATERIALIZED (SELECT v.id_, v.bytearray_id_, vis.kind, vis.scope FROM"
+	    "   (SELECT v.id_, c.depth, c.kind, c.id AS scope FROM chain c CROSS JOIN " SCOPE_VARIABLE
+	    "    WHERE c.depth >= 0) vis"
+	    "   JOIN act_ru_variable v ON v.id_ = vis.id_ ORDER BY vis.depth LIMIT 1 FOR UPDATE OF v),"
+	    " target AS MATERIALIZED (SELECT * FROM chain WHERE depth >= 0 AND NOT EXISTS (SELECT 1 FROM hit)"
+	    "   ORDER BY depth DESC LIMIT 1),"
+	    " u AS (UPDATE act_ru_variable v SET type_ = $5, text_ = $6, text2_ = $7, bytearray_id_ = $8,"
+	    "   double_ = NULL, long_ = NULL, rev_ = v.rev_ + 1, sequence_counter_ = v.sequence_counter_ + 1"
+	    "   FROM hit WHERE v.id_ = hit.id_ AND (hit.bytearray_id_ IS NULL OR EXISTS"
+	    "     (SELECT 1 FROM act_ge_bytearray ob WHERE ob.id_ = hit.bytearray_id_))"
+	    "   RETURNING hit.bytearray_id_ AS old_ba, hit.kind, hit.scope),"
+	    " ins AS (INSERT INTO act_ru_variable (id_, rev_, type_, name_, execution_id_, proc_inst_id_,"
+	    "   proc_def_id_, case_execution_id_, case_inst_id_, task_id_, bytearray_id_, text_, text2_,"
+	    "   var_scope_, sequence_counter_, is_concurrent_local_, tenant_id_)"
+	    "   SELECT $10, 1, $5, $3, t.exec_id, t.proc_inst_id, t.proc_def_id, t.case_exec_id,"
+	    "     t.case_inst_id, t.task_id, $8, $6, $7, t.id, 1, t.concurrent_local, t.tenant_id FROM target t"
+	    "   ON CONFLICT (var_scope_, name_) DO NOTHING RETURNING task_id_, var_scope_),"
+	    " b AS (INSERT INTO act_ge_bytearray (id_, rev_, name_, bytes_, type_, create_time_)"
+	    "   SELECT $8, 1, $3, $9::bytea, 2, localtimestamp WHERE $9::bytea IS NOT NULL"
+	    "   AND (EXISTS (SELECT 1 FROM u) OR EXISTS (SELECT 1 FROM ins))),"
+	    " d AS (DELETE FROM act_ge_bytearray WHERE id_ = (SELECT old_ba FROM u)"
+	    "   AND id_ IS DISTINCT FROM $8),"
+	    " tk AS (UPDATE act_ru_task SET rev_ = rev_ + 1, last_updated_ = localtimestamp,"
+	    "   task_state_ = 'Updated' WHERE id_ = COALESCE((SELECT scope FROM u WHERE kind = 't'),"
+	    "     (SELECT task_id_ FROM ins WHERE task_id_ = var_scope_)))"
+	    " SELECT (SELECT count(*) FROM chain WHERE depth >= 0), (SELECT count(*) FROM u),"
+	    "   (SELECT count(*) FROM ins)" },
 	/* COPY cannot compute the database's time: CREATE_TIME_ is set here. */
 	[ST_BLOB_FIXUP] = { "vd_blob_fixup", 1,
 	    "UPDATE act_ge_bytearray SET create_time_ = localtimestamp WHERE id_ = $1" },
@@ -629,25 +672,18 @@ st_drop(struct store *st)
 	st->pipe_err = VD_OK;
 }
 
+/* Sends statement s into the pipeline, entering pipeline mode first when nothing is in flight. */
 static enum vd_err
-st_send(struct store *st, enum stmt s, const char **values)
+st_send(struct store *st, enum stmt s, const char *const *values, const int *lengths,
+    const int *formats)
 {
-	char	slice[16];
-	int	n = stmts[s].nparams, ok;
-
 	if (st->conn == NULL)
 		return VD_ERR_DB_UNAVAILABLE;
-	snprintf(slice, sizeof(slice), "%d", VD_PIPELINE_FIRST);
-	values[n - 1] = slice;
 	if (st->in_flight == 0 && !PQenterPipelineMode(st->conn)) {
 		log_error("cannot enter pipeline mode: %s", strtok(PQerrorMessage(st->conn), "\n"));
 		return VD_ERR_INTERNAL;
 	}
-	if (st->conf->no_prepare)
-		ok = PQsendQueryParams(st->conn, stmts[s].sql, n, NULL, values, NULL, NULL, 1);
-	else
-		ok = PQsendQueryPrepared(st->conn, stmts[s].name, n, values, NULL, NULL, 1);
-	if (!ok || !PQpipelineSync(st->conn)) {
+	if (!st_send_stmt(st, s, values, lengths, formats, 1) || !PQpipelineSync(st->conn)) {
 		log_error("cannot send %s: %s", stmts[s].name,
 		    strtok(PQerrorMessage(st->conn), "\n"));
 		st_drop(st);
@@ -657,6 +693,17 @@ st_send(struct store *st, enum stmt s, const char **values)
 	return VD_OK;
 }
 
+/* A lookup's last parameter: how much of the value comes along. */
+static enum vd_err
+st_send_lookup(struct store *st, enum stmt s, const char **values)
+{
+	char	slice[16];
+
+	snprintf(slice, sizeof(slice), "%d", VD_PIPELINE_FIRST);
+	values[stmts[s].nparams - 1] = slice;
+	return st_send(st, s, values, NULL, NULL);
+}
+
 enum vd_err
 store_lookup_send(struct store *st, enum scope_kind kind, const char *scope_id, bool local,
     const char *name)
@@ -664,7 +711,7 @@ store_lookup_send(struct store *st, enum scope_kind kind, const char *scope_id, 
 	char		 k[2] = { (char)kind, '\0' };
 	const char	*values[5] = { k, scope_id, name, local ? "t" : "f", NULL };
 
-	return st_send(st, ST_LOOKUP, values);
+	return st_send_lookup(st, ST_LOOKUP, values);
 }
 
 enum vd_err
@@ -672,7 +719,7 @@ store_lookup_instance_send(struct store *st, const char *var_id)
 {
 	const char	*values[2] = { var_id, NULL };
 
-	return st_send(st, ST_LOOKUP_INSTANCE, values);
+	return st_send_lookup(st, ST_LOOKUP_INSTANCE, values);
 }
 
 unsigned
@@ -687,15 +734,15 @@ store_socket(const struct store *st)
 	return st->conn != NULL ? PQsocket(st->conn) : -1;
 }
 
-/* The oldest lookup is complete: hands out its result (or error) and leaves pipeline mode after the last. */
+/* The oldest statement in flight is complete: hands out its result (or error); after the last, leaves pipeline mode. */
 static void
-st_pipe_done(struct store *st, struct var_value *out, enum vd_err *err)
+st_pipe_done(struct store *st, PGresult **res, enum vd_err *err)
 {
 	*err = st->pipe_err;
 	if (*err == VD_OK && st->pipe_res == NULL)
 		*err = VD_ERR_INTERNAL;
 	if (*err == VD_OK)
-		lookup_fill(st->pipe_res, out);
+		*res = st->pipe_res;
 	else
 		PQclear(st->pipe_res);
 	st->pipe_res = NULL;
@@ -707,12 +754,18 @@ st_pipe_done(struct store *st, struct var_value *out, enum vd_err *err)
 	}
 }
 
-bool
-store_lookup_recv(struct store *st, bool wait, struct var_value *out, enum vd_err *err)
+/*
+ * The result of the oldest statement in flight, which the caller owns:
+ * false when it has not fully arrived and wait is false, true when *res
+ * (on VD_OK) or *err is set.
+ */
+static bool
+st_recv(struct store *st, bool wait, PGresult **out, enum vd_err *err)
 {
 	PGresult	*res;
 	int		 nulls = 0;
 
+	*out = NULL;
 	if (st->in_flight == 0) {
 		*err = VD_ERR_INTERNAL;
 		return true;
@@ -744,7 +797,7 @@ store_lookup_recv(struct store *st, bool wait, struct var_value *out, enum vd_er
 			st->pipe_res = res;
 			break;
 		default:
-			st->pipe_err = st_fail(st, res, "pipelined lookup");
+			st->pipe_err = st_fail(st, res, "pipelined statement");
 			PQclear(res);
 			if (PQstatus(st->conn) != CONNECTION_OK)
 				goto broken;
@@ -752,10 +805,89 @@ store_lookup_recv(struct store *st, bool wait, struct var_value *out, enum vd_er
 		}
 	}
 broken:
-	log_error("database connection lost with %u lookups in flight", st->in_flight);
+	log_error("database connection lost with %u statements in flight", st->in_flight);
 	st_drop(st);
 	st->in_flight--;
 	*err = VD_ERR_DB_UNAVAILABLE;
+	return true;
+}
+
+bool
+store_lookup_recv(struct store *st, bool wait, struct var_value *out, enum vd_err *err)
+{
+	PGresult	*res;
+
+	if (!st_recv(st, wait, &res, err))
+		return false;
+	if (*err == VD_OK)
+		lookup_fill(res, out);
+	return true;
+}
+
+bool
+store_take_inline(struct store *st, char **value, size_t *len)
+{
+	if (!st->pending || st->spooling || st->in_blob)
+		return false;
+	if ((*value = malloc(st->inline_len ? st->inline_len : 1)) == NULL)
+		return false;
+	memcpy(*value, st->inline_buf, st->inline_len);
+	*len = st->inline_len;
+	/* Nothing was sent for this transaction: the statement of store_put_send() is all of it. */
+	st->in_txn = st->begin_pending = st->pending = false;
+	return true;
+}
+
+enum vd_err
+store_put_inline(struct store *st, const struct var_write *w, const char *value, size_t len)
+{
+	enum vd_err	e;
+
+	if (len > INLINE_MAX || st->in_txn)
+		return VD_ERR_INTERNAL;
+	st->in_txn = st->begin_pending = true;
+	memcpy(st->inline_buf, value, len);
+	st->inline_len = len;
+	st->pending = w->ba_id != NULL;
+	if ((e = store_put(st, w)) == VD_OK)
+		e = store_commit(st);
+	if (e != VD_OK)
+		store_rollback(st);
+	return e;
+}
+
+enum vd_err
+store_put_send(struct store *st, const struct var_write *w, const char *value, size_t len)
+{
+	char		 k[2] = { (char)w->kind, '\0' }, id[37];
+	const char	*values[10] = { k, w->scope_id, w->name, w->local ? "t" : "f", w->type, w->text,
+	    w->text2, w->ba_id, w->ba_id != NULL ? value : NULL, id };
+	int		 lengths[10] = { 0 }, formats[10] = { 0 };
+
+	if (!uuid_v4(id))
+		return VD_ERR_INTERNAL;
+	lengths[8] = (int)len;
+	formats[8] = 1;
+	return st_send(st, ST_WRITE, values, lengths, formats);
+}
+
+bool
+store_put_recv(struct store *st, bool wait, enum vd_err *err, bool *lost)
+{
+	PGresult	*res;
+
+	*lost = false;
+	if (!st_recv(st, wait, &res, err))
+		return false;
+	if (*err != VD_OK)
+		return true;
+	if (PQntuples(res) != 1 || PQnfields(res) != 3)
+		*err = VD_ERR_INTERNAL;
+	else if (bin_int(res, 0, 0) == 0)
+		*err = VD_ERR_PUT_FAILED;
+	else if (bin_int(res, 0, 1) + bin_int(res, 0, 2) == 0)
+		*lost = true;
+	PQclear(res);
 	return true;
 }
 
@@ -1118,7 +1250,7 @@ store_put(struct store *st, const struct var_write *w)
 	bool		 done = false;
 	int		 attempt, row;
 
-	for (attempt = 0; attempt < PUT_ATTEMPTS && !done; attempt++) {
+	for (attempt = 0; attempt < VD_PUT_ATTEMPTS && !done; attempt++) {
 		if ((lk = st_query(st, ST_LOCK, values, 0, &e)) == NULL)
 			return e;
 		if (PQntuples(lk) == 0) {
@@ -1136,7 +1268,7 @@ store_put(struct store *st, const struct var_write *w)
 			return e;
 	}
 	if (!done) {
-		log_error("variable write lost %d races in a row", PUT_ATTEMPTS);
+		log_error("variable write lost %d races in a row", VD_PUT_ATTEMPTS);
 		return VD_ERR_INTERNAL;
 	}
 	return VD_OK;
@@ -1163,7 +1295,9 @@ store_rollback(struct store *st)
 {
 	PGresult	*res;
 
-	if (st->conn == NULL || PQstatus(st->conn) != CONNECTION_OK)
+	/* Nothing of the transaction was sent (or other statements are in flight): nothing to undo. */
+	if (st->conn == NULL || PQstatus(st->conn) != CONNECTION_OK || st->in_flight != 0 ||
+	    (st->begin_pending && !st->in_copy))
 		goto out;
 	if (st->in_copy) {
 		(void)PQputCopyEnd(st->conn, "request aborted");

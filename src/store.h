@@ -121,4 +121,24 @@ enum vd_err	store_put(struct store *st, const struct var_write *w) VD_MUSTCHECK;
 enum vd_err	store_commit(struct store *st) VD_MUSTCHECK;
 void		store_rollback(struct store *st);
 
+/*
+ * Pipelined small writes.  When an upload's value stayed in memory
+ * (store_blob_end() without COPY), store_take_inline() hands a copy of it
+ * to the caller and forgets the transaction store_begin() opened, for
+ * nothing was sent yet.  store_put_send() then sends the whole write as
+ * one statement (as store_put() and store_commit() would do it), and
+ * store_put_recv() takes its answer in turn with the lookups: VD_OK,
+ * VD_ERR_PUT_FAILED when the scope does not exist, or *lost when a
+ * concurrent writer of that variable came in between and nothing was
+ * written.  store_put_inline() then does the write the way store_put()
+ * and store_commit() do, in a transaction that waits for the others, with
+ * nothing else in flight.  Same rules as for pipelined lookups.
+ */
+bool		store_take_inline(struct store *st, char **value, size_t *len);
+enum vd_err	store_put_send(struct store *st, const struct var_write *w, const char *value,
+		    size_t len) VD_MUSTCHECK;
+bool		store_put_recv(struct store *st, bool wait, enum vd_err *err, bool *lost);
+enum vd_err	store_put_inline(struct store *st, const struct var_write *w, const char *value,
+		    size_t len) VD_MUSTCHECK;
+
 #endif

@@ -45,19 +45,20 @@ param(FCGX_Request *r, const char *name)
 /*
  * A worker has up to conf->pipeline requests open at once, one slot each:
  * libfcgi's re-entrant API keeps one connection per FCGX_Request.  A GET
- * sends its lookup down the worker's one database connection and the
- * worker goes on accepting; the lookups are pipelined, and their results
- * come back in the order they were sent and are answered as they arrive.
- * Anything else (a POST, a GET that needs more of a value than its lookup
- * brought) runs to its end alone, once nothing is in flight.  So one
- * wake-up of the worker, and of its PostgreSQL backend, serves every
- * request that arrived together; served one at a time, each request cost
- * both of them a sleep and a wake-up.
+ * sends its lookup, and a POST with a small body its whole write, down the
+ * worker's one database connection, and the worker goes on accepting; the
+ * statements are pipelined, and their answers come back in the order they
+ * were sent and are answered as they arrive.  Anything else (a large
+ * upload, a GET that needs more of a value than its lookup brought) runs
+ * to its end alone, once nothing is in flight.  So one wake-up of the
+ * worker, and of its PostgreSQL backend, serves every request that arrived
+ * together; served one at a time, each request cost both of them a sleep
+ * and a wake-up.
  */
 struct slot {
 	FCGX_Request	 fr;
 	struct request	 req;
-	struct get_job	 job;
+	struct job	 job;
 	struct slot	*next;		/* in the in-flight queue or the deferred list */
 	uint64_t	 t0;
 	char		 id[72];	/* the request id of its log lines */
@@ -195,7 +196,7 @@ watch_db(struct worker *w, bool on)
 	}
 }
 
-/* Answers the oldest lookup in flight once its result is in; false when it is not (yet). */
+/* Answers the oldest request in flight once its statement's answer is in; false when it is not (yet). */
 static bool
 collect_one(struct worker *w, bool wait)
 {
@@ -204,15 +205,20 @@ collect_one(struct worker *w, bool wait)
 	if (s == NULL)
 		return false;
 	log_set_request(s->id);
-	if (!store_lookup_recv(w->st, wait, &s->job.v, &s->job.e)) {
+	switch (handle_recv(&s->req, w->st, &s->job, wait)) {
+	case JOB_WAIT:
 		log_set_request(NULL);
 		return false;
-	}
-	list_pop(&w->in_flight);
-	if (handle_get_recv(&s->req, w->st, &s->job))
+	case JOB_DONE:
+		list_pop(&w->in_flight);
 		slot_end(w, s);
-	else
+		break;
+	case JOB_DEFERRED:
+		list_pop(&w->in_flight);
 		list_push(&w->deferred, s);
+		log_set_request(NULL);
+		break;
+	}
 	return true;
 }
 
@@ -233,7 +239,7 @@ settle(struct worker *w)
 	watch_db(w, false);
 	while ((s = list_pop(&w->deferred)) != NULL) {
 		log_set_request(s->id);
-		handle_get_finish(&s->req, w->st, &s->job);
+		handle_finish(&s->req, w->st, &s->job);
 		slot_end(w, s);
 	}
 }
@@ -251,15 +257,15 @@ static void
 start(struct worker *w, struct slot *s)
 {
 	slot_begin(w, s);
-	switch (handle_get_send(&s->req, w->st, w->conf, &s->job)) {
-	case GET_SENT:
+	switch (handle_send(&s->req, w->st, w->conf, &s->job)) {
+	case JOB_SENT:
 		list_push(&w->in_flight, s);
 		watch_db(w, true);
 		log_set_request(NULL);
 		return;
-	case GET_ANSWERED:
+	case JOB_ANSWERED:
 		break;
-	case GET_OTHER:
+	case JOB_OTHER:
 		drain(w);
 		log_set_request(s->id);
 		handle_request(&s->req, w->st, w->conf);

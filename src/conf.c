@@ -41,7 +41,7 @@ static const struct opt_def opts[] = {
 	{ "seccomp", OPT_SECCOMP, 0, "          confine workers with a seccomp filter" },
 	{ "no-prepare", OPT_NO_PREPARE, 0, "          no named prepared statements (PgBouncer transaction pooling)" },
 	{ "shutdown-timeout", OPT_SHUTDOWN_TIMEOUT, 1, "SECONDS   grace period for requests in flight on SIGTERM (default 30)" },
-	{ "pipeline", OPT_PIPELINE, 1, "N         GETs a worker serves at once, lookups pipelined (default 16)" },
+	{ "pipeline", OPT_PIPELINE, 1, "N         requests a worker has open at once, pipelined (default 16)" },
 	{ "max-body", OPT_MAX_BODY, 1, "BYTES     request body limit (default 1073741823)" },
 	{ "max-parts", OPT_MAX_PARTS, 1, "N         parts in a multipart body (default 16)" },
 	{ "max-part-header", OPT_MAX_PART_HEADER, 1, "BYTES     header block of one part (default 8192)" },

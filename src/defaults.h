@@ -28,9 +28,10 @@
 /* Downloads are read from PostgreSQL in slices of this many bytes. */
 #define VD_SLICE_SIZE			(1024 * 1024)
 /*
- * A worker has up to this many GETs at once, their lookups pipelined on its
- * one connection (--pipeline); each lookup brings at most VD_PIPELINE_FIRST
- * bytes of its value, the rest is read in slices afterwards.
+ * A worker has up to this many requests open at once (--pipeline): the
+ * lookups of GETs and the writes of small POSTs are pipelined on its one
+ * connection.  A lookup brings at most VD_PIPELINE_FIRST bytes of its
+ * value; the rest is read in slices afterwards.
  */
 #define VD_DEFAULT_PIPELINE		16		/* --pipeline */
 #define VD_MAX_PIPELINE			256

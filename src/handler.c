@@ -478,7 +478,6 @@ post_length_ok(struct request *req, const struct vd_conf *conf)
 	return true;
 }
 
-/* Decides what the upload means and writes it; answers the error itself. */
 /*
  * The write of an uploaded value (spec section 6); answers and returns an
  * error when the body cannot be stored.  *nothing: a JSON null, which
@@ -510,6 +509,7 @@ post_failed(struct request *req, const struct route *rt, enum vd_err e)
 		resp_error(&req->resp, e, NULL);
 }
 
+/* Decides what the upload means and writes it; answers the error itself. */
 static enum vd_err
 post_write(struct request *req, struct store *st, const struct route *rt,
     const struct upload *up, const struct vd_limits *limits, bool *nothing)

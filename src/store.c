@@ -105,11 +105,29 @@ enum {
 	LOCK_CASE_INST_ID, LOCK_TASK_ID, LOCK_TENANT_ID, LOCK_CONCURRENT_LOCAL, LOCK_VAR_ID, LOCK_OLD_BA
 };
 
-/* A small value's byte-array row, inserted by the statement that writes its variable. */
-#define BLOB_INSERT(id, name, bytes) \
+/*
+ * A small value's byte-array row, inserted by the statement that writes its
+ * variable (when bytes is not null and the condition also holds).
+ */
+#define BLOB_INSERT(id, name, bytes, also) \
 " b AS (INSERT INTO act_ge_bytearray (id_, rev_, name_, bytes_, type_, create_time_)" \
 "   SELECT " id "::varchar, 1, " name "::varchar, " bytes "::bytea, 2, localtimestamp" \
-"   WHERE " bytes "::bytea IS NOT NULL)"
+"   WHERE " bytes "::bytea IS NOT NULL" also ")"
+
+/* A variable row's new value, as an update writes it (spec section 3). */
+#define VARIABLE_SET(type, text, text2, bytearray) \
+" SET type_ = " type ", text_ = " text ", text2_ = " text2 ", bytearray_id_ = " bytearray "," \
+"   double_ = NULL, long_ = NULL, rev_ = rev_ + 1, sequence_counter_ = sequence_counter_ + 1"
+
+/* The columns of a new variable row. */
+#define VARIABLE_COLUMNS \
+" (id_, rev_, type_, name_, execution_id_, proc_inst_id_, proc_def_id_, case_execution_id_," \
+"   case_inst_id_, task_id_, bytearray_id_, text_, text2_, var_scope_, sequence_counter_," \
+"   is_concurrent_local_, tenant_id_)"
+
+/* What a write does to the task it lands on (spec section 3). */
+#define TOUCH_TASK \
+"UPDATE act_ru_task SET rev_ = rev_ + 1, last_updated_ = localtimestamp, task_state_ = 'Updated'"
 
 enum stmt {
 	ST_LOOKUP, ST_LOOKUP_INSTANCE, ST_SLICE, ST_LOCK, ST_UPDATE, ST_INSERT,
@@ -163,13 +181,11 @@ static const struct {
 	 * the foreign keys are checked at its end, when all of it is done.
 	 */
 	[ST_UPDATE] = { "vd_update", 9,
-	    "WITH " BLOB_INSERT("$5", "$8", "$9") ","
-	    " u AS (UPDATE act_ru_variable SET type_ = $2, text_ = $3, text2_ = $4,"
-	    "   bytearray_id_ = $5, double_ = NULL, long_ = NULL, rev_ = rev_ + 1,"
-	    "   sequence_counter_ = sequence_counter_ + 1 WHERE id_ = $1 RETURNING id_),"
+	    "WITH " BLOB_INSERT("$5", "$8", "$9", "") ","
+	    " u AS (UPDATE act_ru_variable" VARIABLE_SET("$2", "$3", "$4", "$5")
+	    "   WHERE id_ = $1 RETURNING id_),"
 	    " d AS (DELETE FROM act_ge_bytearray WHERE id_ = $7 AND id_ IS DISTINCT FROM $5),"
-	    " t AS (UPDATE act_ru_task SET rev_ = rev_ + 1, last_updated_ = localtimestamp,"
-	    "   task_state_ = 'Updated' WHERE id_ = $6)"
+	    " t AS (" TOUCH_TASK " WHERE id_ = $6)"
 	    " SELECT count(*) FROM u" },
 	/*
 	 * A new variable.  ON CONFLICT: a concurrent first write of the same
@@ -177,15 +193,12 @@ static const struct {
 	 * an update.
 	 */
 	[ST_INSERT] = { "vd_insert", 16,
-	    "WITH " BLOB_INSERT("$10", "$3", "$16") ","
-	    " ins AS (INSERT INTO act_ru_variable (id_, rev_, type_, name_, execution_id_,"
-	    "   proc_inst_id_, proc_def_id_, case_execution_id_, case_inst_id_, task_id_, bytearray_id_,"
-	    "   text_, text2_, var_scope_, sequence_counter_, is_concurrent_local_, tenant_id_)"
+	    "WITH " BLOB_INSERT("$10", "$3", "$16", "") ","
+	    " ins AS (INSERT INTO act_ru_variable" VARIABLE_COLUMNS
 	    " VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14::boolean,"
 	    "   $15)"
 	    " ON CONFLICT (var_scope_, name_) DO NOTHING RETURNING id_, task_id_),"
-	    " t AS (UPDATE act_ru_task SET rev_ = rev_ + 1, last_updated_ = localtimestamp,"
-	    "   task_state_ = 'Updated' WHERE id_ = (SELECT task_id_ FROM ins) AND id_ = $13)"
+	    " t AS (" TOUCH_TASK " WHERE id_ = (SELECT task_id_ FROM ins) AND id_ = $13)"
 	    " SELECT id_ FROM ins" },
 	/*
 	 * A whole write of a small value in one statement, as ST_LOCK and then
@@ -209,24 +222,18 @@ static const struct {
 	    "   JOIN act_ru_variable v ON v.id_ = vis.id_ ORDER BY vis.depth LIMIT 1 FOR UPDATE OF v),"
 	    " target AS MATERIALIZED (SELECT * FROM chain WHERE depth >= 0 AND NOT EXISTS (SELECT 1 FROM hit)"
 	    "   ORDER BY depth DESC LIMIT 1),"
-	    " u AS (UPDATE act_ru_variable v SET type_ = $5, text_ = $6, text2_ = $7, bytearray_id_ = $8,"
-	    "   double_ = NULL, long_ = NULL, rev_ = v.rev_ + 1, sequence_counter_ = v.sequence_counter_ + 1"
+	    " u AS (UPDATE act_ru_variable v" VARIABLE_SET("$5", "$6", "$7", "$8")
 	    "   FROM hit WHERE v.id_ = hit.id_ AND (hit.bytearray_id_ IS NULL OR EXISTS"
 	    "     (SELECT 1 FROM act_ge_bytearray ob WHERE ob.id_ = hit.bytearray_id_))"
 	    "   RETURNING hit.bytearray_id_ AS old_ba, hit.kind, hit.scope),"
-	    " ins AS (INSERT INTO act_ru_variable (id_, rev_, type_, name_, execution_id_, proc_inst_id_,"
-	    "   proc_def_id_, case_execution_id_, case_inst_id_, task_id_, bytearray_id_, text_, text2_,"
-	    "   var_scope_, sequence_counter_, is_concurrent_local_, tenant_id_)"
+	    " ins AS (INSERT INTO act_ru_variable" VARIABLE_COLUMNS
 	    "   SELECT $10, 1, $5, $3, t.exec_id, t.proc_inst_id, t.proc_def_id, t.case_exec_id,"
 	    "     t.case_inst_id, t.task_id, $8, $6, $7, t.id, 1, t.concurrent_local, t.tenant_id FROM target t"
 	    "   ON CONFLICT (var_scope_, name_) DO NOTHING RETURNING task_id_, var_scope_),"
-	    " b AS (INSERT INTO act_ge_bytearray (id_, rev_, name_, bytes_, type_, create_time_)"
-	    "   SELECT $8, 1, $3, $9::bytea, 2, localtimestamp WHERE $9::bytea IS NOT NULL"
-	    "   AND (EXISTS (SELECT 1 FROM u) OR EXISTS (SELECT 1 FROM ins))),"
+	    BLOB_INSERT("$8", "$3", "$9", " AND (EXISTS (SELECT 1 FROM u) OR EXISTS (SELECT 1 FROM ins))") ","
 	    " d AS (DELETE FROM act_ge_bytearray WHERE id_ = (SELECT old_ba FROM u)"
 	    "   AND id_ IS DISTINCT FROM $8),"
-	    " tk AS (UPDATE act_ru_task SET rev_ = rev_ + 1, last_updated_ = localtimestamp,"
-	    "   task_state_ = 'Updated' WHERE id_ = COALESCE((SELECT scope FROM u WHERE kind = 't'),"
+	    " tk AS (" TOUCH_TASK " WHERE id_ = COALESCE((SELECT scope FROM u WHERE kind = 't'),"
 	    "     (SELECT task_id_ FROM ins WHERE task_id_ = var_scope_)))"
 	    " SELECT (SELECT count(*) FROM chain WHERE depth >= 0), (SELECT count(*) FROM u),"
 	    "   (SELECT count(*) FROM ins)" },
@@ -342,6 +349,15 @@ st_fail(struct store *st, const PGresult *res, const char *what)
 	return VD_ERR_INTERNAL;
 }
 
+/* libpq's message about the connection, first line only, for the log. */
+static const char *
+conn_message(const struct store *st, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", st->conn != NULL ? PQerrorMessage(st->conn) : "out of memory");
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
 static enum vd_err
 st_prepare_all(struct store *st)
 {
@@ -382,9 +398,10 @@ store_connect(struct store *st)
 {
 	const char	*keys[] = { "dbname", "connect_timeout", "application_name", NULL };
 	const char	*vals[] = { st->conf->db, VD_DEFAULT_CONNECT_TIMEOUT, "vardata", NULL };
+	char		 msg[256];
 	enum vd_err	 e;
 
-	/* With lookups in flight the socket has their results to read: no check, no reconnect. */
+	/* With statements in flight the socket has their results to read: no check, no reconnect. */
 	if (st->in_flight != 0)
 		return st->conn != NULL ? VD_OK : VD_ERR_DB_UNAVAILABLE;
 	if (st->conn != NULL && st_healthy(st))
@@ -395,8 +412,7 @@ store_connect(struct store *st)
 	/* expand_dbname: --db is a whole connection string; its own settings win over ours. */
 	st->conn = PQconnectdbParams(keys, vals, 1);
 	if (st->conn == NULL || PQstatus(st->conn) != CONNECTION_OK) {
-		log_error("cannot connect to the database: %s",
-		    st->conn ? strtok(PQerrorMessage(st->conn), "\n") : "out of memory");
+		log_error("cannot connect to the database: %s", conn_message(st, msg, sizeof(msg)));
 		return VD_ERR_DB_UNAVAILABLE;
 	}
 	if ((e = st_prepare_all(st)) != VD_OK) {
@@ -481,7 +497,7 @@ st_run_piped(struct store *st, enum stmt s, const char *const *values, const int
 		st->in_txn = false;
 	return out;
 broken:
-	*err = st_fail(st, NULL, stmts[s].name);
+	(void)st_fail(st, NULL, stmts[s].name);
 	PQclear(out);
 	/* The pipeline is in an unknown state: start afresh with the next request. */
 	PQfinish(st->conn);
@@ -505,7 +521,7 @@ st_run(struct store *st, enum stmt s, const char *const *values, const int *leng
 	PGresult	*res;
 
 	if (st->in_flight != 0) {
-		log_error("%s while lookups are in flight", stmts[s].name);
+		log_error("%s while pipelined statements are in flight", stmts[s].name);
 		*err = VD_ERR_INTERNAL;
 		return NULL;
 	}
@@ -656,11 +672,11 @@ store_lookup_instance(struct store *st, const char *var_id, struct var_value *ou
 }
 
 /*
- * Pipelined lookups.  Each is sent with its own Sync, so a failing one
- * leaves the others alone; its results end with PGRES_PIPELINE_SYNC.  A
- * broken connection is dropped at once and every lookup still in flight
- * then fails with VD_ERR_DB_UNAVAILABLE; store_connect() reconnects once
- * none is left.
+ * Pipelined statements (lookups and small writes).  Each is sent with its
+ * own Sync, so a failing one leaves the others alone; its results end with
+ * PGRES_PIPELINE_SYNC.  A broken connection is dropped at once and every
+ * statement still in flight then fails with VD_ERR_DB_UNAVAILABLE;
+ * store_connect() reconnects once none is left.
  */
 static void
 st_drop(struct store *st)
@@ -677,15 +693,16 @@ static enum vd_err
 st_send(struct store *st, enum stmt s, const char *const *values, const int *lengths,
     const int *formats)
 {
+	char	msg[256];
+
 	if (st->conn == NULL)
 		return VD_ERR_DB_UNAVAILABLE;
 	if (st->in_flight == 0 && !PQenterPipelineMode(st->conn)) {
-		log_error("cannot enter pipeline mode: %s", strtok(PQerrorMessage(st->conn), "\n"));
+		log_error("cannot enter pipeline mode: %s", conn_message(st, msg, sizeof(msg)));
 		return VD_ERR_INTERNAL;
 	}
 	if (!st_send_stmt(st, s, values, lengths, formats, 1) || !PQpipelineSync(st->conn)) {
-		log_error("cannot send %s: %s", stmts[s].name,
-		    strtok(PQerrorMessage(st->conn), "\n"));
+		log_error("cannot send %s: %s", stmts[s].name, conn_message(st, msg, sizeof(msg)));
 		st_drop(st);
 		return VD_ERR_DB_UNAVAILABLE;
 	}
@@ -738,6 +755,8 @@ store_socket(const struct store *st)
 static void
 st_pipe_done(struct store *st, PGresult **res, enum vd_err *err)
 {
+	char	msg[256];
+
 	*err = st->pipe_err;
 	if (*err == VD_OK && st->pipe_res == NULL)
 		*err = VD_ERR_INTERNAL;
@@ -749,7 +768,7 @@ st_pipe_done(struct store *st, PGresult **res, enum vd_err *err)
 	st->pipe_err = VD_OK;
 	st->in_flight--;
 	if (st->in_flight == 0 && st->conn != NULL && !PQexitPipelineMode(st->conn)) {
-		log_error("cannot leave pipeline mode: %s", strtok(PQerrorMessage(st->conn), "\n"));
+		log_error("cannot leave pipeline mode: %s", conn_message(st, msg, sizeof(msg)));
 		st_drop(st);
 	}
 }

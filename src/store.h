@@ -57,8 +57,10 @@ void		var_value_clear(struct var_value *v);
 /*
  * Pipelined lookups: several GETs' lookups in flight at once on the one
  * connection, their results collected in the order they were sent.  Each
- * brings at most VD_PIPELINE_FIRST bytes of its value.  No other store
- * function may be called while store_in_flight() is not 0.
+ * brings at most VD_PIPELINE_FIRST bytes of its value.  Small writes go
+ * the same way (store_put_send below).  No other store function may be
+ * called while store_in_flight(), the statements not answered yet, is
+ * not 0.
  */
 enum vd_err	store_lookup_send(struct store *st, enum scope_kind kind, const char *scope_id,
 		    bool local, const char *name) VD_MUSTCHECK;

@@ -76,7 +76,7 @@ struct worker {
 	int			 db_fd;		/* the database socket while watched, else -1 */
 	struct slot		*slots;
 	unsigned		 nslots, nbusy;
-	struct slot_list	 in_flight;	/* lookups sent, oldest first */
+	struct slot_list	 in_flight;	/* statements sent, oldest first */
 	struct slot_list	 deferred;	/* answers that need the connection to themselves */
 	unsigned long		 serial;
 };
@@ -176,7 +176,7 @@ slot_end(struct worker *w, struct slot *s)
 	w->nbusy--;
 }
 
-/* Epoll watches the database socket exactly while lookups are in flight. */
+/* Epoll watches the database socket exactly while statements are in flight. */
 static void
 watch_db(struct worker *w, bool on)
 {
@@ -244,7 +244,7 @@ settle(struct worker *w)
 	}
 }
 
-/* Waits for every lookup in flight and answers them all. */
+/* Waits for every statement in flight and answers its request. */
 static void
 drain(struct worker *w)
 {

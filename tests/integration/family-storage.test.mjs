@@ -373,14 +373,6 @@ suite('storage of the family endpoints', {}, (s, test) => {
 
 	// ================= concurrent writers =================
 
-	async function parallelPosts(p, label) {
-		const files = [];
-		for (let i = 0; i < CONCURRENT_WRITERS; i++)
-			files.push(await s.writeFile(Buffer.from(`${label} writer ${i}`)));
-		const results = await Promise.all(files.map((f) => s.postForm(p, [`data=@${f};type=application/octet-stream`])));
-		return { results, values: files.map((_, i) => `${label} writer ${i}`) };
-	}
-
 	async function assertSingleRow(scope, name, rev, values) {
 		const row = await onlyRow(name);
 		assertColumns(row, { var_scope_: scope, rev_: rev, sequence_counter_: rev, type_: 'bytes' }, 'variable row');
@@ -398,7 +390,7 @@ suite('storage of the family endpoints', {}, (s, test) => {
 			[ceLocalUrl(c.ce, 'race2'), c.ce, 'race2'],
 			[ceUrl(c.ce, 'race3'), c.ci, 'race3'],
 		]) {
-			const { results, values } = await parallelPosts(url, name);
+			const { results, values } = await s.parallelPosts(url, name, CONCURRENT_WRITERS);
 			for (const r of results)
 				assertNoContent(r);
 			await assertSingleRow(scope, name, CONCURRENT_WRITERS, values);
@@ -410,7 +402,7 @@ suite('storage of the family endpoints', {}, (s, test) => {
 		const w = await processWorld();
 		await s.insertVariable({ name: 'hot', bytes: Buffer.from('initial'), executionId: w.exe });
 		const taskBefore = await s.task(w.task);
-		const { results, values } = await parallelPosts(execUrl(w.exe, 'hot'), 'hot');
+		const { results, values } = await s.parallelPosts(execUrl(w.exe, 'hot'), 'hot', CONCURRENT_WRITERS);
 		for (const r of results)
 			assertNoContent(r);
 		await assertSingleRow(w.exe, 'hot', 1 + CONCURRENT_WRITERS, values);

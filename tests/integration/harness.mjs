@@ -26,6 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it, before, after } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { headerFields } from './lib/raw.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SRCDIR = path.resolve(process.env.VARDATA_SRCDIR || path.join(here, '..', '..'));
@@ -152,17 +153,7 @@ function parseHeaderFile(text) {
 	const blocks = text.split(/\r\n\r\n/).filter((b) => b.startsWith('HTTP/'));
 	const last = blocks.length ? blocks[blocks.length - 1] : '';
 	const lines = last.split('\r\n');
-	const headers = {};
-	const headerList = [];
-	for (const line of lines.slice(1)) {
-		const i = line.indexOf(':');
-		if (i <= 0)
-			continue;
-		const name = line.slice(0, i).trim().toLowerCase();
-		const value = line.slice(i + 1).trim();
-		headerList.push([name, value]);
-		headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
-	}
+	const { headers, headerList } = headerFields(lines.slice(1));
 	return { statusLine: lines[0] || '', headers, headerList, rawHeaders: last };
 }
 
@@ -639,6 +630,16 @@ export class Stack {
 	}
 
 	// Writes bytes to a new file in the stack directory and returns its path.
+	// n curl processes POSTing at once to one URL, each its own value
+	// ("<label> writer <i>"); returns their responses and the values sent.
+	async parallelPosts(p, label, n) {
+		const files = [];
+		for (let i = 0; i < n; i++)
+			files.push(await this.writeFile(Buffer.from(`${label} writer ${i}`)));
+		const results = await Promise.all(files.map((f) => this.postForm(p, [`data=@${f};type=application/octet-stream`])));
+		return { results, values: files.map((_, i) => `${label} writer ${i}`) };
+	}
+
 	async writeFile(bytes, name) {
 		const file = path.join(this.dir, name ?? `data-${++this.counter}.bin`);
 		await fsp.writeFile(file, bytes);

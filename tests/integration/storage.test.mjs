@@ -265,15 +265,6 @@ suite('storage', {}, (s, test) => {
 		fs.rmSync(src);
 	});
 
-	// Parallel curl processes POSTing to one URL; returns their responses and the values sent.
-	async function parallelPosts(p, label) {
-		const files = [];
-		for (let i = 0; i < CONCURRENT_WRITERS; i++)
-			files.push(await s.writeFile(Buffer.from(`${label} writer ${i}`)));
-		const results = await Promise.all(files.map((f) => s.postForm(p, [`data=@${f};type=application/octet-stream`])));
-		return { results, values: files.map((_, i) => `${label} writer ${i}`) };
-	}
-
 	async function assertSingleRow(scope, name, { rev, values }) {
 		const rows = await s.variables(name);
 		assert.equal(rows.length, 1, 'exactly one variable row');
@@ -288,7 +279,7 @@ suite('storage', {}, (s, test) => {
 	test(`${CONCURRENT_WRITERS} concurrent updates of one variable: all 204, no lost update`, async () => {
 		const w = await processWorld();
 		await s.insertVariable({ name: 'hot', bytes: Buffer.from('initial'), taskId: w.task });
-		const { results, values } = await parallelPosts(`${E}/task/${w.task}/localVariables/hot/data`, 'hot');
+		const { results, values } = await s.parallelPosts(`${E}/task/${w.task}/localVariables/hot/data`, 'hot', CONCURRENT_WRITERS);
 		for (const r of results)
 			assertNoContent(r);
 		await assertSingleRow(w.task, 'hot', { rev: 1 + CONCURRENT_WRITERS, values });
@@ -297,7 +288,7 @@ suite('storage', {}, (s, test) => {
 
 	test(`${CONCURRENT_WRITERS} concurrent first writes of a new name (task local): all 204, one row`, async () => {
 		const w = await processWorld();
-		const { results, values } = await parallelPosts(`${E}/task/${w.task}/localVariables/race/data`, 'race');
+		const { results, values } = await s.parallelPosts(`${E}/task/${w.task}/localVariables/race/data`, 'race', CONCURRENT_WRITERS);
 		for (const r of results)
 			assertNoContent(r);
 		await assertSingleRow(w.task, 'race', { rev: CONCURRENT_WRITERS, values });
@@ -306,7 +297,7 @@ suite('storage', {}, (s, test) => {
 
 	test(`${CONCURRENT_WRITERS} concurrent first writes of a new name through the task chain: all 204, one row in the instance`, async () => {
 		const w = await processWorld();
-		const { results, values } = await parallelPosts(`${E}/task/${w.task}/variables/chainrace/data`, 'chain');
+		const { results, values } = await s.parallelPosts(`${E}/task/${w.task}/variables/chainrace/data`, 'chain', CONCURRENT_WRITERS);
 		for (const r of results)
 			assertNoContent(r);
 		await assertSingleRow(w.pi, 'chainrace', { rev: CONCURRENT_WRITERS, values });
@@ -316,8 +307,8 @@ suite('storage', {}, (s, test) => {
 		const w = await processWorld();
 		const ci = s.uid('ci');
 		await s.createCaseInstance(ci);
-		const a = await parallelPosts(`${E}/process-instance/${w.pi}/variables/pirace/data`, 'pi');
-		const b = await parallelPosts(`${E}/case-instance/${ci}/variables/cirace/data`, 'ci');
+		const a = await s.parallelPosts(`${E}/process-instance/${w.pi}/variables/pirace/data`, 'pi', CONCURRENT_WRITERS);
+		const b = await s.parallelPosts(`${E}/case-instance/${ci}/variables/cirace/data`, 'ci', CONCURRENT_WRITERS);
 		for (const r of [...a.results, ...b.results])
 			assertNoContent(r);
 		await assertSingleRow(w.pi, 'pirace', { rev: CONCURRENT_WRITERS, values: a.values });

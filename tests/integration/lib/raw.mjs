@@ -11,6 +11,23 @@ import net from 'node:net';
 // milliseconds, not a measurement.
 const RAW_TIMEOUT_MS = 30_000;
 
+// Header lines ("Name: value") as an object keyed by lower-case name
+// (repeated names joined with ", ") and as the list of [name, value] pairs.
+export function headerFields(lines) {
+	const headers = {};
+	const headerList = [];
+	for (const line of lines) {
+		const i = line.indexOf(':');
+		if (i <= 0)
+			continue;
+		const name = line.slice(0, i).trim().toLowerCase();
+		const value = line.slice(i + 1).trim();
+		headerList.push([name, value]);
+		headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+	}
+	return { headers, headerList };
+}
+
 // Splits an HTTP/1.x response into status, headers and body.  The body is
 // de-chunked when the response says it is chunked.
 export function parseResponse(bytes) {
@@ -20,15 +37,7 @@ export function parseResponse(bytes) {
 	const head = bytes.subarray(0, end).toString('latin1');
 	const lines = head.split('\r\n');
 	const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0]);
-	const headers = {};
-	for (const line of lines.slice(1)) {
-		const i = line.indexOf(':');
-		if (i <= 0)
-			continue;
-		const name = line.slice(0, i).trim().toLowerCase();
-		const value = line.slice(i + 1).trim();
-		headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
-	}
+	const { headers } = headerFields(lines.slice(1));
 	let body = bytes.subarray(end + 4);
 	if (/chunked/i.test(headers['transfer-encoding'] || ''))
 		body = dechunk(body);

@@ -318,22 +318,29 @@ free_port() {
 # vardata, one in front of the reference responder.  Only the listen port
 # and the socket path differ.
 start_nginx() {
-	local conf=$srcdir/nginx/vardata.conf vd_port ref_port
+	local conf=$srcdir/nginx/vardata.conf vd_port ref_port attempt
 	grep -q '127\.0\.0\.1:8080' "$conf" && grep -q '/run/vardata/vardata\.sock' "$conf" ||
 		die "nginx/vardata.conf no longer contains 127.0.0.1:8080 and /run/vardata/vardata.sock"
-	vd_port=$(free_port)
-	ref_port=$(free_port "$vd_port")
 	mkdir -p -- "$ngdir"
-	{
-		sed -e "s|127\.0\.0\.1:8080|127.0.0.1:$vd_port|" \
-			-e "s|/run/vardata/vardata\.sock|$rundir/vardata.sock|" "$conf"
-		sed -e "s|127\.0\.0\.1:8080|127.0.0.1:$ref_port|" \
-			-e "s|/run/vardata/vardata\.sock|$rundir/ref.sock|" "$conf"
-	} >"$ngdir/server.conf"
-	"$nginxctl" start "$ngdir" "$ngdir/server.conf" >"$tmp/nginxctl.log" 2>&1 || {
+	# A port found free can be taken by another process before nginx binds
+	# it: then try other ports.
+	for ((attempt = 1; ; attempt++)); do
+		vd_port=$(free_port)
+		ref_port=$(free_port "$vd_port")
+		{
+			sed -e "s|127\.0\.0\.1:8080|127.0.0.1:$vd_port|" \
+				-e "s|/run/vardata/vardata\.sock|$rundir/vardata.sock|" "$conf"
+			sed -e "s|127\.0\.0\.1:8080|127.0.0.1:$ref_port|" \
+				-e "s|/run/vardata/vardata\.sock|$rundir/ref.sock|" "$conf"
+		} >"$ngdir/server.conf"
+		"$nginxctl" start "$ngdir" "$ngdir/server.conf" >"$tmp/nginxctl.log" 2>&1 && break
+		if ((attempt < 3)) && grep -qs 'Address already in use' "$ngdir/nginx-error.log"; then
+			note "a port was taken before nginx could bind it: trying others"
+			continue
+		fi
 		cat -- "$tmp/nginxctl.log" >&2
 		die "nginx did not start"
-	}
+	done
 	nginx_started=true
 	vd_url=http://127.0.0.1:$vd_port
 	ref_url=http://127.0.0.1:$ref_port

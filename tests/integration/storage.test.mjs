@@ -34,6 +34,23 @@ suite('storage', {}, (s, test) => {
 
 	const NEW_ROW = { rev_: 1, sequence_counter_: 1, is_concurrent_local_: false, batch_id_: null, double_: null, long_: null };
 
+	// Issue 5: a download reads a value in slices, and substring() on a
+	// TOASTed value only reads the slice when the value is stored
+	// uncompressed out of line.
+	test('sql/schema.sql stores BYTES_ as STORAGE EXTERNAL: a compressible 3 MiB value is stored uncompressed', async () => {
+		const [[storage]] = await s.sql(`select attstorage from pg_attribute
+			where attrelid = 'act_ge_bytearray'::regclass and attname = 'bytes_'`);
+		assert.equal(storage, 'e', 'ACT_GE_BYTEARRAY.BYTES_ has STORAGE EXTERNAL');
+		const w = await processWorld();
+		const value = Buffer.alloc(3 * 1024 * 1024, 'a');
+		assertNoContent(await s.putBytes(`${E}/task/${w.task}/localVariables/plain/data`, value));
+		const [[compression, length]] = await s.sql(`select coalesce(pg_column_compression(b.bytes_), 'none'),
+			octet_length(b.bytes_) from act_ru_variable v join act_ge_bytearray b on b.id_ = v.bytearray_id_
+			where v.var_scope_ = '${w.task}' and v.name_ = 'plain'`);
+		assert.equal(length, String(value.length));
+		assert.equal(compression, 'none', 'the value is not compressed');
+	});
+
 	test('new Bytes in a task with an execution: every column of both rows', async () => {
 		const w = await processWorld({ piTenant: 'tenant-a' });
 		const bytes = Buffer.from('task bytes');

@@ -36,29 +36,34 @@ _Static_assert(INLINE_MAX >= VD_PIPELINE_BODY, "a pipelined POST's value must fi
 
 /*
  * The scope chain of spec section 5, from the addressed scope ($1 kind, $2
- * id) up to the root, in one recursive query.  The seed row (depth -1) only
- * names the first scope, so the step below is written once; $4 (local)
- * stops the walk after the addressed scope.  The depth cap guards against
- * cycles in damaged data.  CHAIN_CTE's arguments add columns to each kind
- * of row: a lookup needs only the scopes, a write also the columns a new
- * variable in that scope takes (spec section 3).
+ * id) up to the root, in one recursive query.  Each row names its parent in
+ * the column of the parent's kind (nt task, ne execution, nc case
+ * execution; the others null), so that each branch of the step is a plain
+ * index probe that finds nothing for a null: no branch needs a filter of
+ * its own, which would cost PostgreSQL one more plan node to set up per
+ * statement.  The seed row (depth -1) only names the first scope, so the
+ * step is written once; $4 (local) stops the walk after the addressed
+ * scope.  The depth cap guards against cycles in damaged data.  CHAIN_CTE's
+ * arguments add columns to each kind of row: a lookup needs only the
+ * scopes, a write also the columns a new variable in that scope takes
+ * (spec section 3).
  */
 #define CHAIN_CTE(cols, seed, task, task_join, exec, cexec) \
-"WITH RECURSIVE chain(depth, kind, id, nkind, nid" cols ") AS (" \
-"    SELECT -1, NULL::text, NULL::varchar, $1::text, $2::varchar" seed \
+"WITH RECURSIVE chain(depth, kind, id, nt, ne, nc" cols ") AS (" \
+"    SELECT -1, NULL::text, NULL::varchar, CASE WHEN $1::text = 't' THEN $2::varchar END," \
+"      CASE WHEN $1::text = 'e' THEN $2::varchar END, CASE WHEN $1::text = 'c' THEN $2::varchar END" seed \
 "  UNION ALL" \
 "    SELECT c.depth + 1, n.* FROM chain c, LATERAL (" \
 "      SELECT 't'::text, t.id_," \
-"        CASE WHEN t.execution_id_ IS NOT NULL THEN 'e' WHEN t.case_execution_id_ IS NOT NULL THEN 'c'" \
-"          WHEN t.parent_task_id_ IS NOT NULL THEN 't' END," \
-"        COALESCE(t.execution_id_, t.case_execution_id_, t.parent_task_id_)" task \
-"        FROM act_ru_task t" task_join " WHERE c.nkind = 't' AND t.id_ = c.nid" \
+"        CASE WHEN t.execution_id_ IS NULL AND t.case_execution_id_ IS NULL THEN t.parent_task_id_ END," \
+"        t.execution_id_, CASE WHEN t.execution_id_ IS NULL THEN t.case_execution_id_ END" task \
+"        FROM act_ru_task t" task_join " WHERE t.id_ = c.nt" \
 "      UNION ALL" \
-"      SELECT 'e', e.id_, CASE WHEN e.parent_id_ IS NOT NULL THEN 'e' END, e.parent_id_" exec \
-"        FROM act_ru_execution e WHERE c.nkind = 'e' AND e.id_ = c.nid" \
+"      SELECT 'e', e.id_, NULL, e.parent_id_, NULL" exec \
+"        FROM act_ru_execution e WHERE e.id_ = c.ne" \
 "      UNION ALL" \
-"      SELECT 'c', ce.id_, CASE WHEN ce.parent_id_ IS NOT NULL THEN 'c' END, ce.parent_id_" cexec \
-"        FROM act_ru_case_execution ce WHERE c.nkind = 'c' AND ce.id_ = c.nid" \
+"      SELECT 'c', ce.id_, NULL, NULL, ce.parent_id_" cexec \
+"        FROM act_ru_case_execution ce WHERE ce.id_ = c.nc" \
 "    ) n WHERE c.depth < 64 AND NOT ($4::boolean AND c.depth >= 0)" \
 ") "
 
@@ -83,16 +88,17 @@ _Static_assert(INLINE_MAX >= VD_PIPELINE_BODY, "a pipelined POST's value must fi
  * The variable of that name ($3) in chain row c (spec section 5): a task's
  * variables are those with its TASK_ID_; an execution's or case execution's
  * those with its id and no TASK_ID_.  The unique (VAR_SCOPE_, NAME_) index
- * finds them: LATERAL with a LIMIT (which keeps the planner from flattening
- * it) makes that one index probe per scope, where a join lets the planner,
- * which cannot know how short a chain is, scan every variable of that name.
+ * finds them: LATERAL with OFFSET 0 (which keeps the planner from
+ * flattening it, and costs no plan node) makes that one index probe per
+ * scope, where a join lets the planner, which cannot know how short a
+ * chain is, scan every variable of that name.
  */
 #define SCOPE_VARIABLE \
 "LATERAL (SELECT * FROM act_ru_variable v" \
 "   WHERE v.var_scope_ = c.id AND v.name_ = $3 AND CASE c.kind" \
 "     WHEN 't' THEN v.task_id_ = c.id" \
 "     WHEN 'e' THEN v.execution_id_ = c.id AND v.task_id_ IS NULL" \
-"     ELSE v.case_execution_id_ = c.id AND v.task_id_ IS NULL END LIMIT 1) v"
+"     ELSE v.case_execution_id_ = c.id AND v.task_id_ IS NULL END OFFSET 0) v"
 
 /* Columns of a value lookup; every lookup answers in this shape. */
 enum {

@@ -70,19 +70,46 @@ _Static_assert(INLINE_MAX >= VD_PIPELINE_BODY, "a pipelined POST's value must fi
 /* The chain as a lookup needs it: scopes only. */
 #define LOOKUP_CHAIN CHAIN_CTE("", "", "", "", "", "")
 
-/* The chain as a write needs it: where a new variable would go. */
-#define WRITE_CHAIN CHAIN_CTE( \
+/*
+ * Where a new variable in a scope would go (spec section 3): the columns a
+ * write needs of each scope, from a task t (and its execution te), an
+ * execution e or a case execution ce.
+ */
+#define WRITE_COLS \
 ", exec_id, proc_inst_id, proc_def_id, case_exec_id, case_inst_id, task_id, tenant_id," \
-"  concurrent_local", \
-", NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar," \
-"  NULL::varchar, false", \
+"  concurrent_local"
+#define WRITE_COLS_TASK \
 ", t.execution_id_, te.proc_inst_id_, te.proc_def_id_, t.case_execution_id_," \
 "  CASE WHEN t.case_execution_id_ IS NOT NULL THEN t.case_inst_id_ END, t.id_," \
-"  COALESCE(t.tenant_id_, te.tenant_id_), false", \
-" LEFT JOIN act_ru_execution te ON te.id_ = t.execution_id_", \
+"  COALESCE(t.tenant_id_, te.tenant_id_), false"
+#define WRITE_JOIN_TASK " LEFT JOIN act_ru_execution te ON te.id_ = t.execution_id_"
+#define WRITE_COLS_EXEC \
 ", e.id_, e.proc_inst_id_, e.proc_def_id_, NULL, NULL, NULL, e.tenant_id_," \
-"  NOT COALESCE(e.is_scope_, true)", \
-", NULL, NULL, NULL, ce.id_, ce.case_inst_id_, NULL, ce.tenant_id_, false")
+"  NOT COALESCE(e.is_scope_, true)"
+#define WRITE_COLS_CEXEC ", NULL, NULL, NULL, ce.id_, ce.case_inst_id_, NULL, ce.tenant_id_, false"
+
+/* The chain as a write needs it. */
+#define WRITE_CHAIN CHAIN_CTE(WRITE_COLS, \
+", NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar," \
+"  NULL::varchar, false", \
+WRITE_COLS_TASK, WRITE_JOIN_TASK, WRITE_COLS_EXEC, WRITE_COLS_CEXEC)
+
+/*
+ * A local write's "chain": the addressed scope alone, as WRITE_CHAIN's row
+ * of depth 0, without the plan of the recursive query.  $4 (local) must be
+ * true.
+ */
+#define LOCAL_SCOPE \
+"WITH chain(depth, kind, id" WRITE_COLS ") AS (" \
+"    SELECT 0, 't'::text, t.id_" WRITE_COLS_TASK " FROM act_ru_task t" WRITE_JOIN_TASK \
+"     WHERE t.id_ = CASE WHEN $1::text = 't' AND $4::boolean THEN $2::varchar END" \
+"  UNION ALL" \
+"    SELECT 0, 'e', e.id_" WRITE_COLS_EXEC " FROM act_ru_execution e" \
+"     WHERE e.id_ = CASE WHEN $1::text = 'e' AND $4::boolean THEN $2::varchar END" \
+"  UNION ALL" \
+"    SELECT 0, 'c', ce.id_" WRITE_COLS_CEXEC " FROM act_ru_case_execution ce" \
+"     WHERE ce.id_ = CASE WHEN $1::text = 'c' AND $4::boolean THEN $2::varchar END" \
+") "
 
 /*
  * The variable of that name ($3) in chain row c (spec section 5): a task's
@@ -93,12 +120,12 @@ _Static_assert(INLINE_MAX >= VD_PIPELINE_BODY, "a pipelined POST's value must fi
  * scope, where a join lets the planner, which cannot know how short a
  * chain is, scan every variable of that name.
  */
-#define SCOPE_VARIABLE \
-"LATERAL (SELECT * FROM act_ru_variable v" \
+#define SCOPE_VARIABLE_WHERE \
 "   WHERE v.var_scope_ = c.id AND v.name_ = $3 AND CASE c.kind" \
 "     WHEN 't' THEN v.task_id_ = c.id" \
 "     WHEN 'e' THEN v.execution_id_ = c.id AND v.task_id_ IS NULL" \
-"     ELSE v.case_execution_id_ = c.id AND v.task_id_ IS NULL END OFFSET 0) v"
+"     ELSE v.case_execution_id_ = c.id AND v.task_id_ IS NULL END"
+#define SCOPE_VARIABLE "LATERAL (SELECT * FROM act_ru_variable v" SCOPE_VARIABLE_WHERE " OFFSET 0) v"
 
 /* Columns of a value lookup; every lookup answers in this shape. */
 enum {
@@ -135,9 +162,33 @@ enum {
 #define TOUCH_TASK \
 "UPDATE act_ru_task SET rev_ = rev_ + 1, last_updated_ = localtimestamp, task_state_ = 'Updated'"
 
+/*
+ * What vd_write and vd_write_local do once the variable (hit) is locked:
+ * the scope for a new variable, the update or the insert, the byte array,
+ * the task touched, and the counts store_put_recv() checks.
+ */
+#define WRITE_REST \
+" target AS MATERIALIZED (SELECT * FROM chain WHERE depth >= 0 AND NOT EXISTS (SELECT 1 FROM hit)" \
+"   ORDER BY depth DESC LIMIT 1)," \
+" u AS (UPDATE act_ru_variable v" VARIABLE_SET("$5", "$6", "$7", "$8") \
+"   FROM hit WHERE v.id_ = hit.id_ AND (hit.bytearray_id_ IS NULL OR EXISTS" \
+"     (SELECT 1 FROM act_ge_bytearray ob WHERE ob.id_ = hit.bytearray_id_))" \
+"   RETURNING hit.bytearray_id_ AS old_ba, hit.kind, hit.scope)," \
+" ins AS (INSERT INTO act_ru_variable" VARIABLE_COLUMNS \
+"   SELECT $10, 1, $5, $3, t.exec_id, t.proc_inst_id, t.proc_def_id, t.case_exec_id," \
+"     t.case_inst_id, t.task_id, $8, $6, $7, t.id, 1, t.concurrent_local, t.tenant_id FROM target t" \
+"   ON CONFLICT (var_scope_, name_) DO NOTHING RETURNING task_id_, var_scope_)," \
+BLOB_INSERT("$8", "$3", "$9", " AND (EXISTS (SELECT 1 FROM u) OR EXISTS (SELECT 1 FROM ins))") "," \
+" d AS (DELETE FROM act_ge_bytearray WHERE id_ = (SELECT old_ba FROM u)" \
+"   AND id_ IS DISTINCT FROM $8)," \
+" tk AS (" TOUCH_TASK " WHERE id_ = COALESCE((SELECT scope FROM u WHERE kind = 't')," \
+"     (SELECT task_id_ FROM ins WHERE task_id_ = var_scope_)))" \
+" SELECT (SELECT count(*) FROM chain WHERE depth >= 0), (SELECT count(*) FROM u)," \
+"   (SELECT count(*) FROM ins)"
+
 enum stmt {
 	ST_LOOKUP, ST_LOOKUP_INSTANCE, ST_SLICE, ST_LOCK, ST_UPDATE, ST_INSERT,
-	ST_WRITE, ST_BLOB_FIXUP, ST_BLOB_DROP, ST__COUNT
+	ST_WRITE, ST_WRITE_LOCAL, ST_BLOB_FIXUP, ST_BLOB_DROP, ST__COUNT
 };
 
 static const struct {
@@ -226,23 +277,13 @@ static const struct {
 	    "   (SELECT v.id_, c.depth, c.kind, c.id AS scope FROM chain c CROSS JOIN " SCOPE_VARIABLE
 	    "    WHERE c.depth >= 0) vis"
 	    "   JOIN act_ru_variable v ON v.id_ = vis.id_ ORDER BY vis.depth LIMIT 1 FOR UPDATE OF v),"
-	    " target AS MATERIALIZED (SELECT * FROM chain WHERE depth >= 0 AND NOT EXISTS (SELECT 1 FROM hit)"
-	    "   ORDER BY depth DESC LIMIT 1),"
-	    " u AS (UPDATE act_ru_variable v" VARIABLE_SET("$5", "$6", "$7", "$8")
-	    "   FROM hit WHERE v.id_ = hit.id_ AND (hit.bytearray_id_ IS NULL OR EXISTS"
-	    "     (SELECT 1 FROM act_ge_bytearray ob WHERE ob.id_ = hit.bytearray_id_))"
-	    "   RETURNING hit.bytearray_id_ AS old_ba, hit.kind, hit.scope),"
-	    " ins AS (INSERT INTO act_ru_variable" VARIABLE_COLUMNS
-	    "   SELECT $10, 1, $5, $3, t.exec_id, t.proc_inst_id, t.proc_def_id, t.case_exec_id,"
-	    "     t.case_inst_id, t.task_id, $8, $6, $7, t.id, 1, t.concurrent_local, t.tenant_id FROM target t"
-	    "   ON CONFLICT (var_scope_, name_) DO NOTHING RETURNING task_id_, var_scope_),"
-	    BLOB_INSERT("$8", "$3", "$9", " AND (EXISTS (SELECT 1 FROM u) OR EXISTS (SELECT 1 FROM ins))") ","
-	    " d AS (DELETE FROM act_ge_bytearray WHERE id_ = (SELECT old_ba FROM u)"
-	    "   AND id_ IS DISTINCT FROM $8),"
-	    " tk AS (" TOUCH_TASK " WHERE id_ = COALESCE((SELECT scope FROM u WHERE kind = 't'),"
-	    "     (SELECT task_id_ FROM ins WHERE task_id_ = var_scope_)))"
-	    " SELECT (SELECT count(*) FROM chain WHERE depth >= 0), (SELECT count(*) FROM u),"
-	    "   (SELECT count(*) FROM ins)" },
+	    WRITE_REST },
+	/* The same for a local write ($4 true): one scope, whose variable is locked directly. */
+	[ST_WRITE_LOCAL] = { "vd_write_local", 10, LOCAL_SCOPE
+	    ", hit AS MATERIALIZED (SELECT v.id_, v.bytearray_id_, c.kind, c.id AS scope FROM chain c,"
+	    "   LATERAL (SELECT v.id_, v.bytearray_id_ FROM act_ru_variable v" SCOPE_VARIABLE_WHERE
+	    "   FOR UPDATE) v),"
+	    WRITE_REST },
 	/* COPY cannot compute the database's time: CREATE_TIME_ is set here. */
 	[ST_BLOB_FIXUP] = { "vd_blob_fixup", 1,
 	    "UPDATE act_ge_bytearray SET create_time_ = localtimestamp WHERE id_ = $1" },
@@ -893,7 +934,7 @@ store_put_send(struct store *st, const struct var_write *w, const char *value, s
 		return VD_ERR_INTERNAL;
 	lengths[8] = (int)len;
 	formats[8] = 1;
-	return st_send(st, ST_WRITE, values, lengths, formats);
+	return st_send(st, w->local ? ST_WRITE_LOCAL : ST_WRITE, values, lengths, formats);
 }
 
 bool

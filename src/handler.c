@@ -540,33 +540,61 @@ post_begin(struct request *req, const struct route *rt, const struct vd_conf *co
 	return true;
 }
 
+/*
+ * Checks a POST and reads its body into the store, in a transaction
+ * store_begin() opens; false when an error was answered (and whatever was
+ * begun is rolled back).
+ */
+static bool
+post_read(struct request *req, struct store *st, const struct route *rt,
+    const struct vd_conf *conf, struct mime *m, struct upload *up)
+{
+	const struct mime_param	*boundary;
+	enum vd_err		 e;
+
+	if (!post_begin(req, rt, conf, m, &boundary))
+		return false;
+	if ((e = store_begin(st)) != VD_OK) {
+		resp_error(&req->resp, e, NULL);
+		return false;
+	}
+	e = upload_read(req->in, boundary->value, boundary->value_len, &conf->limits, st, rt->name,
+	    up);
+	if (e != VD_OK) {
+		upload_error(req, e, &conf->limits);
+		store_rollback(st);
+		return false;
+	}
+	return true;
+}
+
+/* A write's answer: 204 No Content. */
+static void
+post_ok(struct request *req)
+{
+	if (resp_start(&req->resp, 204, NULL, -1) != VD_OK)
+		log_warn("the client went away before the answer");
+}
+
 static void
 handle_post(struct request *req, struct store *st, const struct route *rt,
     const struct vd_conf *conf)
 {
-	const struct mime_param	*boundary;
 	struct mime		 m;
 	struct upload		 up;
 	enum vd_err		 e;
 	bool			 nothing = false;
 
 	memset(&up, 0, sizeof(up));
-	if (!post_begin(req, rt, conf, &m, &boundary))
+	if (!post_read(req, st, rt, conf, &m, &up))
 		goto out;
-	if ((e = store_begin(st)) != VD_OK) {
-		resp_error(&req->resp, e, NULL);
-		goto out;
-	}
-	e = upload_read(req->in, boundary->value, boundary->value_len, &conf->limits, st, rt->name, &up);
-	if (e != VD_OK)
-		upload_error(req, e, &conf->limits);
-	else if ((e = post_write(req, st, rt, &up, &conf->limits, &nothing)) == VD_OK && !nothing &&
+	if ((e = post_write(req, st, rt, &up, &conf->limits, &nothing)) == VD_OK && !nothing &&
 	    (e = store_commit(st)) != VD_OK)
 		resp_error(&req->resp, e, NULL);
 	if (e != VD_OK || nothing)
 		store_rollback(st);
-	if (e == VD_OK && resp_start(&req->resp, 204, NULL, -1) != VD_OK)
-		log_warn("the client went away before the answer");
+	if (e == VD_OK)
+		post_ok(req);
 out:
 	upload_free(&up);
 	mime_free(&m);
@@ -665,22 +693,13 @@ job_free(struct job *job)
 static enum job_start
 post_send(struct request *req, struct store *st, const struct vd_conf *conf, struct job *job)
 {
-	const struct mime_param	*boundary;
-	enum vd_err		 e;
-	bool			 nothing = false;
+	enum vd_err	e;
+	bool		nothing = false;
 
 	job->post = true;
-	if (!post_begin(req, &job->rt, conf, &job->m, &boundary))
+	if (!post_read(req, st, &job->rt, conf, &job->m, &job->up))
 		return JOB_ANSWERED;
-	if ((e = store_begin(st)) != VD_OK) {
-		resp_error(&req->resp, e, NULL);
-		return JOB_ANSWERED;
-	}
-	e = upload_read(req->in, boundary->value, boundary->value_len, &conf->limits, st,
-	    job->rt.name, &job->up);
-	if (e != VD_OK)
-		upload_error(req, e, &conf->limits);
-	else if ((e = post_value(req, &job->rt, &job->up, &conf->limits, &job->w, &job->text2,
+	if ((e = post_value(req, &job->rt, &job->up, &conf->limits, &job->w, &job->text2,
 	    &nothing)) == VD_OK && !nothing) {
 		if (!store_take_inline(st, &job->value, &job->value_len))
 			e = VD_ERR_INTERNAL;
@@ -690,8 +709,8 @@ post_send(struct request *req, struct store *st, const struct vd_conf *conf, str
 	}
 	/* Nothing of this transaction was sent: forgetting it is all there is to do. */
 	store_rollback(st);
-	if (e == VD_OK && resp_start(&req->resp, 204, NULL, -1) != VD_OK)
-		log_warn("the client went away before the answer");
+	if (e == VD_OK)
+		post_ok(req);
 	return JOB_ANSWERED;
 }
 
@@ -733,8 +752,8 @@ post_done(struct request *req, struct job *job, enum vd_err e)
 {
 	if (e != VD_OK)
 		post_failed(req, &job->rt, e);
-	else if (resp_start(&req->resp, 204, NULL, -1) != VD_OK)
-		log_warn("the client went away before the answer");
+	else
+		post_ok(req);
 	job_free(job);
 }
 

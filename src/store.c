@@ -471,12 +471,17 @@ store_connect(struct store *st)
 	return VD_OK;
 }
 
-/*
- * Runs statement s: the prepared one, or unnamed with --no-prepare.
- * lengths and formats may be NULL (all parameters text); results come in
- * text (0) or binary (1).  Returns the result when its status is want, else
- * NULL with *err set.
- */
+/* Forgets a broken connection, and the pipelined result it was collecting. */
+static void
+st_drop(struct store *st)
+{
+	PQfinish(st->conn);
+	st->conn = NULL;
+	PQclear(st->pipe_res);
+	st->pipe_res = NULL;
+	st->pipe_err = VD_OK;
+}
+
 /* Sends statement s without waiting; false when it could not be sent. */
 static bool
 st_send_stmt(struct store *st, enum stmt s, const char *const *values, const int *lengths,
@@ -547,8 +552,7 @@ broken:
 	(void)st_fail(st, NULL, stmts[s].name);
 	PQclear(out);
 	/* The pipeline is in an unknown state: start afresh with the next request. */
-	PQfinish(st->conn);
-	st->conn = NULL;
+	st_drop(st);
 	*err = VD_ERR_DB_UNAVAILABLE;
 	return NULL;
 }
@@ -725,15 +729,6 @@ store_lookup_instance(struct store *st, const char *var_id, struct var_value *ou
  * statement still in flight then fails with VD_ERR_DB_UNAVAILABLE;
  * store_connect() reconnects once none is left.
  */
-static void
-st_drop(struct store *st)
-{
-	PQfinish(st->conn);
-	st->conn = NULL;
-	PQclear(st->pipe_res);
-	st->pipe_res = NULL;
-	st->pipe_err = VD_OK;
-}
 
 /* Sends statement s into the pipeline, entering pipeline mode first when nothing is in flight. */
 static enum vd_err
@@ -1373,6 +1368,5 @@ store_rollback(struct store *st)
 	if ((st->in_txn && !st->begin_pending) || PQtransactionStatus(st->conn) != PQTRANS_IDLE)
 		(void)st_command(st, "ROLLBACK");
 out:
-	st->begin_pending = false;
-	st->in_txn = st->in_copy = st->in_blob = st->spooling = st->pending = false;
+	st->in_txn = st->begin_pending = st->in_copy = st->in_blob = st->spooling = st->pending = false;
 }

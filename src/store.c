@@ -396,6 +396,18 @@ st_fail(struct store *st, const PGresult *res, const char *what)
 	return VD_ERR_INTERNAL;
 }
 
+/*
+ * A FATAL (or PANIC) error ends the session: the server closes the
+ * connection right after it, though libpq only notices on its next read.
+ */
+static bool
+st_fatal(const PGresult *res)
+{
+	const char	*severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+
+	return severity != NULL && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0);
+}
+
 /* libpq's message about the connection, first line only, for the log. */
 static const char *
 conn_message(const struct store *st, char *buf, size_t size)
@@ -825,6 +837,7 @@ st_recv(struct store *st, bool wait, PGresult **out, enum vd_err *err)
 {
 	PGresult	*res;
 	int		 nulls = 0;
+	bool		 fatal;
 
 	*out = NULL;
 	if (st->in_flight == 0) {
@@ -859,8 +872,9 @@ st_recv(struct store *st, bool wait, PGresult **out, enum vd_err *err)
 			break;
 		default:
 			st->pipe_err = st_fail(st, res, "pipelined statement");
+			fatal = st_fatal(res);
 			PQclear(res);
-			if (PQstatus(st->conn) != CONNECTION_OK)
+			if (fatal || PQstatus(st->conn) != CONNECTION_OK)
 				goto broken;
 			break;
 		}

@@ -339,10 +339,17 @@ serve_loop(struct worker *w, int listen_fd)
 			return EXIT_FAILURE;
 		}
 		for (i = 0; i < n; i++) {
-			if (evs[i].data.fd != listen_fd)
+			if (evs[i].data.fd != listen_fd) {
 				while (collect_one(w, false))
 					;
-			else if (!accept_ready(w))
+				/*
+				 * A connection lost just now is still "watched": settle
+				 * before accepting, or a request accepted in this round
+				 * would open a new connection that epoll never watches.
+				 */
+				if (store_socket(w->st) == -1)
+					settle(w);
+			} else if (!accept_ready(w))
 				return EXIT_FAILURE;
 		}
 		settle(w);

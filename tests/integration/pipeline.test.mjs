@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { delay, multipart, suite } from './harness.mjs';
 import { send } from './lib/load.mjs';
-import { childrenOf, pollUntil, socketCount } from './lib/procs.mjs';
+import { childrenOf, freeze, pendingConnections, pollUntil, signal, socketCount } from './lib/procs.mjs';
 
 const E = '/engine-rest';
 const DEPTH = 8;
@@ -161,6 +161,50 @@ suite('pipelined requests on one worker', { workers: 1, vardataArgs: ['--pipelin
 		}
 		assert.ok(failed >= DEPTH, `the ${DEPTH} requests in flight failed (503s: ${failed})`);
 		assert.deepEqual(await childrenOf(s.proc.pid), [worker], 'the same worker lives on');
+		await check(fire());
+	});
+
+	// The worker learns of the lost connection and of a new request in one
+	// wake-up, in that order: the new request's lookup goes down a new
+	// connection, whose socket must be watched in place of the old one.
+	test('the connection lost and a new request in one wake-up: the new request is answered', async () => {
+		const held = cases().slice(0, 4);
+		const lock = await s.holdLock('act_ge_bytearray');
+		let locked = true;
+		const release = async () => {
+			if (locked) {
+				locked = false;
+				await lock();
+			}
+		};
+		let sent;
+		let after;
+		try {
+			sent = held.map(([req]) => send(s.port, req.method, req.path, req));
+			const taken = await pollUntil(async () => ((await socketCount(worker)) === held.length + 2 ? true : null),
+				20_000);
+			assert.ok(taken, `the worker took ${held.length} requests (sockets now: ${await socketCount(worker)})`);
+			assert.ok(await freeze(worker), 'the worker stopped');
+			try {
+				await s.sql(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'vardata'`);
+				const gone = await pollUntil(async () => (await s.sql(`select count(*) from pg_stat_activity
+					where application_name = 'vardata'`))[0][0] === '0', 20_000);
+				assert.ok(gone, 'its backend is gone');
+				await release();
+				after = send(s.port, 'GET', `${E}/task/${task}/variables/small/data`);
+				const queued = await pollUntil(() => pendingConnections(s.socketPath) === 1, 20_000);
+				assert.ok(queued, 'the new request waits in the listening queue');
+			} finally {
+				signal(worker, 'SIGCONT');
+			}
+		} finally {
+			await release();
+		}
+		for (const r of await Promise.all(sent))
+			assert.equal(r.status, 503, 'a request in flight on the lost connection');
+		const r = await after;
+		assert.equal(r.status, 200, `the new request: ${r.error || ''}`);
+		assert.ok(r.body.equals(values.small), 'its own value');
 		await check(fire());
 	});
 });

@@ -63,6 +63,23 @@ print_failed_logs() {
 	done < <(find "$builddir/tests" -name '*.trs' -print0 2>/dev/null)
 }
 
+# Each failed test point with its diagnostics (node's YAML block: the
+# assertion and where), once more at the very end of the output, where a
+# CI log that keeps only its tail still shows why.
+failures=''
+collect_failures() {
+	local builddir=$1 trs log
+	while IFS= read -r -d '' trs; do
+		if grep -Eq '^:test-result: (FAIL|XPASS|ERROR)' -- "$trs"; then
+			log=${trs%.trs}.log
+			failures+=$(printf '\n----- %s -----\n' "${log#"$root"/}")
+			failures+=$'\n'
+			failures+=$(awk '/^not ok / { n = 40 } n > 0 { print; n--; if ($0 ~ /^# *\.\.\.$/) n = 0 }' \
+				"$log" 2>/dev/null | head -n 200)
+		fi
+	done < <(find "$builddir/tests" -name '*.trs' -print0 2>/dev/null)
+}
+
 # configure, make, make check in one build directory.
 build_and_check() {
 	local name=$1
@@ -90,6 +107,7 @@ build_and_check() {
 		return 0
 	fi
 	print_failed_logs "$builddir"
+	collect_failures "$builddir"
 	local before=$failed
 	count_results "$builddir" || true
 	# make check failed, so something must count as failed.
@@ -168,6 +186,9 @@ main() {
 }
 
 finish() {
+	if [[ -n $failures ]]; then
+		printf '\n===== what failed =====%s\n\n' "$failures"
+	fi
 	printf '%d passed, %d failed\n' "$passed" "$failed"
 	((failed == 0)) || exit 1
 	exit 0

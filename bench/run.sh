@@ -528,9 +528,17 @@ limit_of() {
 	calc "1 / (1 / $1 + 1 / $2)"
 }
 
-# The shortest of the times on stdin (the best of the repetitions).
+# The shortest of the times in a file, one per repetition (the best of
+# them).  Anything but $reps positive numbers there is the benchmark's own
+# bug, and no figure may come from it.
 fastest() {
-	sort -g | head -n 1
+	awk -v want="$reps" -v f="$1" '
+		$0 !~ /^[0-9]+(\.[0-9]+)?$/ || $0 + 0 <= 0 { bad = 1 }
+		NR == 1 || $0 + 0 < best { best = $0 + 0 }
+		END {
+			if (bad || NR != want) { printf "%s: not %d times\n", f, want > "/dev/stderr"; exit 1 }
+			printf "%.6f", best
+		}' "$1" || die "no figure from $1"
 }
 
 # ---- the measurements ----
@@ -614,21 +622,13 @@ copy_out_discard() {
 	copy_out >/dev/null
 }
 
-# The reference of measurement 4 runs first: its last load becomes the
-# fixture of measurement 3 (sql/big.sql).
-measure_copy_in() {
-	local i t
-	: >"$tmp/copyin.times"
-	for ((i = 1; i <= reps; i++)); do
-		pg_psql -c 'TRUNCATE bench_copy' -c 'CHECKPOINT' >/dev/null
-		t=$(timed copy_in)
-		printf '%s\n' "$t" >>"$tmp/copyin.times"
-	done
+# The fixture of measurement 3 (sql/big.sql): the large value loaded by
+# the same COPY that is measurement 4's reference, untimed here.
+load_big_value() {
+	pg_psql -c 'TRUNCATE bench_copy' >/dev/null
+	copy_in
 	[[ $(pg_value "select md5(bytes_) from bench_copy") == "$big_md5" ]] ||
 		die "COPY FROM did not load the large value"
-	R[bigpost.ref.s]=$(fastest <"$tmp/copyin.times")
-	R[bigpost.ref.mbs]=$(calc "$big_size / ${R[bigpost.ref.s]} / 1e6")
-	note "psql COPY FROM: $(printf '%.1f' "${R[bigpost.ref.mbs]}") MB/s"
 	pg_psql -f "$here/sql/big.sql" >/dev/null
 }
 
@@ -642,7 +642,7 @@ measure_copy_out() {
 		t=$(timed copy_out_discard)
 		printf '%s\n' "$t" >>"$tmp/copyout.times"
 	done
-	R[bigget.ref.s]=$(fastest <"$tmp/copyout.times")
+	R[bigget.ref.s]=$(fastest "$tmp/copyout.times")
 	R[bigget.ref.mbs]=$(calc "$big_size / ${R[bigget.ref.s]} / 1e6")
 	note "psql COPY TO: $(printf '%.1f' "${R[bigget.ref.mbs]}") MB/s"
 }
@@ -672,34 +672,61 @@ measure_big_get() {
 		printf '%s\n' "$secs" >>"$tmp/get.times"
 	done
 	R[bigget.hwm1]=$(workers_hwm)
-	R[bigget.vd.s]=$(fastest <"$tmp/get.times")
+	R[bigget.vd.s]=$(fastest "$tmp/get.times")
 	R[bigget.vd.mbs]=$(calc "$big_size / ${R[bigget.vd.s]} / 1e6")
 	note "vardata GET: $(printf '%.1f' "${R[bigget.vd.mbs]}") MB/s"
 }
 
+# One timed COPY of measurement 4's reference, into an empty table.
+copy_in_once() {
+	pg_psql -c 'TRUNCATE bench_copy' -c 'CHECKPOINT' >/dev/null
+	printf '%s\n' "$(timed copy_in)" >>"$tmp/copyin.times"
+}
+
+# One timed POST of the large value, to a new variable (an insert, as the
+# COPY of the reference is).
+post_big_once() {
+	local base=$vd_url/engine-rest/task/bench-task/localVariables out code secs
+	pg_psql -c 'CHECKPOINT' >/dev/null
+	out=$(curl -sS -o "$tmp/post.out" -w '%{http_code} %{time_total}' -H 'Expect:' \
+		-F "data=@$tmp/big.bin;type=application/octet-stream" -F valueType=File \
+		"$base/bigup-$1/data")
+	read -r code secs <<<"$out"
+	[[ $code == 204 ]] || die "POST $base/bigup-$1/data: status $code: $(head -c 300 "$tmp/post.out")"
+	printf '%s\n' "$secs" >>"$tmp/post.times"
+}
+
+# Measurement 4 and its reference take turns, the first of each pair
+# alternating, so that the disk's moods (the time a 256 MiB insert takes
+# varies by a factor of two from one minute to the next here) fall on both.
 measure_big_post() {
-	local base=$vd_url/engine-rest/task/bench-task/localVariables i out code secs
+	local i
 	pools "$workers" fresh
 	R[bigpost.hwm0]=$(workers_hwm)
+	: >"$tmp/copyin.times"
 	: >"$tmp/post.times"
 	for ((i = 1; i <= reps; i++)); do
-		# A new variable each time: an insert, as the COPY reference is.
-		pg_psql -c 'CHECKPOINT' >/dev/null
-		out=$(curl -sS -o "$tmp/post.out" -w '%{http_code} %{time_total}' -H 'Expect:' \
-			-F "data=@$tmp/big.bin;type=application/octet-stream" -F valueType=File \
-			"$base/bigup-$i/data")
-		read -r code secs <<<"$out"
-		[[ $code == 204 ]] || die "POST $base/bigup-$i/data: status $code: $(head -c 300 "$tmp/post.out")"
-		printf '%s\n' "$secs" >>"$tmp/post.times"
+		if ((i % 2)); then
+			copy_in_once
+			post_big_once "$i"
+		else
+			post_big_once "$i"
+			copy_in_once
+		fi
 	done
 	R[bigpost.hwm1]=$(workers_hwm)
+	[[ $(pg_value "select md5(bytes_) from bench_copy") == "$big_md5" ]] ||
+		die "COPY FROM did not load the large value"
 	[[ $(pg_value "select md5(b.bytes_) || ' ' || v.type_ || ' ' || v.text_ from act_ru_variable v
 		join act_ge_bytearray b on b.id_ = v.bytearray_id_
 		where v.var_scope_ = 'bench-task' and v.name_ = 'bigup-1'") == "$big_md5 file big.bin" ]] ||
 		die "POST of the large file did not store it as a File variable with the bytes sent"
-	R[bigpost.vd.s]=$(fastest <"$tmp/post.times")
+	R[bigpost.ref.s]=$(fastest "$tmp/copyin.times")
+	R[bigpost.ref.mbs]=$(calc "$big_size / ${R[bigpost.ref.s]} / 1e6")
+	R[bigpost.vd.s]=$(fastest "$tmp/post.times")
 	R[bigpost.vd.mbs]=$(calc "$big_size / ${R[bigpost.vd.s]} / 1e6")
-	note "vardata POST: $(printf '%.1f' "${R[bigpost.vd.mbs]}") MB/s"
+	note "psql COPY FROM: $(printf '%.1f' "${R[bigpost.ref.mbs]}") MB/s," \
+		"vardata POST: $(printf '%.1f' "${R[bigpost.vd.mbs]}") MB/s"
 }
 
 # ---- the report ----
@@ -867,11 +894,11 @@ main() {
 	measure_sweep
 	note "2: POST 1 KiB"
 	measure_post
-	note "4 (reference) and 3: large values"
-	measure_copy_in
+	note "3: GET of the large value"
+	load_big_value
 	measure_copy_out
 	measure_big_get
-	note "4: POST of the large value"
+	note "4: POST of the large value, against COPY FROM"
 	measure_big_post
 	build_table
 	printf '%s\n' "${table[@]}"

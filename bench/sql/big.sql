@@ -1,6 +1,6 @@
 -- bench/sql/big.sql: the 256 MiB File variable "big" of measurement 3, on
--- the process instance, made from the bytes the COPY reference of
--- measurement 4 left in bench_copy (run.sh runs that reference first).
+-- the process instance, made from the bytes run.sh loaded into bench_copy
+-- with the COPY that is measurement 4's reference.
 
 BEGIN;
 

@@ -1084,6 +1084,19 @@ spool_write(struct store *st, const char *buf, size_t len)
 	return VD_OK;
 }
 
+/*
+ * Empties the spool file once its value is sent (or given up): its pages
+ * in the page cache, and its blocks on disk, are not held until the next
+ * large upload.  The memory goes back just before PostgreSQL, having
+ * received the value, needs as much again to store it.
+ */
+static void
+spool_release(struct store *st)
+{
+	if (ftruncate(st->spool_fd, 0) == -1)
+		log_warn("cannot empty the spool file: %s", strerror(errno));
+}
+
 /* The value outgrew INLINE_MAX: from now on it goes to the spool file. */
 static enum vd_err
 spool_start(struct store *st)
@@ -1213,7 +1226,9 @@ st_copy(struct store *st)
 	n = copy_head(st, st->copy_buf);
 	if (PQputCopyData(st->conn, st->copy_buf, (int)n) != 1)
 		return st_fail(st, NULL, "COPY data");
-	if ((e = copy_spool(st)) != VD_OK)
+	e = copy_spool(st);
+	spool_release(st);
+	if (e != VD_OK)
 		return e;
 	put_be16(trailer, 0xffff);
 	st->in_copy = false;
@@ -1382,5 +1397,7 @@ store_rollback(struct store *st)
 	if ((st->in_txn && !st->begin_pending) || PQtransactionStatus(st->conn) != PQTRANS_IDLE)
 		(void)st_command(st, "ROLLBACK");
 out:
+	if (st->spooling)
+		spool_release(st);
 	st->in_txn = st->begin_pending = st->in_copy = st->in_blob = st->spooling = st->pending = false;
 }

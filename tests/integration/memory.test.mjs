@@ -21,6 +21,25 @@ function peakKiB(pid) {
 	return Number(m[1]);
 }
 
+// Sizes of the deleted regular files a process holds open: its spool file.
+function spoolSizes(pid) {
+	const sizes = [];
+	for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+		let target;
+		try {
+			target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+		} catch {
+			continue;
+		}
+		if (!target.endsWith(' (deleted)'))
+			continue;
+		const st = fs.statSync(`/proc/${pid}/fd/${fd}`);
+		if (st.isFile())
+			sizes.push(st.size);
+	}
+	return sizes;
+}
+
 suite('bounded memory', { workers: 1 }, (s, test) => {
 	test(`a ${SIZE >> 20} MiB upload and download keep the worker under ${LIMIT_KIB >> 10} MiB`, async () => {
 		const pi = s.uid('pi');
@@ -31,6 +50,11 @@ suite('bounded memory', { workers: 1 }, (s, test) => {
 		const url = `${E}/process-instance/${pi}/variables/huge/data`;
 		assert.equal((await s.putBytes(url, value)).status, 204);
 		const afterUpload = peakKiB(worker);
+		// The spool file (unlinked, so only its descriptor names it) gives
+		// its pages and disk blocks back once the value is in the database.
+		const spools = spoolSizes(worker);
+		assert.equal(spools.length, 1, 'the worker has one spool file');
+		assert.equal(spools[0], 0, 'the spool file is empty after the upload');
 		const r = await s.get(url);
 		assert.equal(r.status, 200);
 		assert.ok(r.body.equals(value), 'the value, byte for byte');

@@ -129,8 +129,17 @@ WRITE_COLS_TASK, WRITE_JOIN_TASK, WRITE_COLS_EXEC, WRITE_COLS_CEXEC)
 
 /* Columns of a value lookup; every lookup answers in this shape. */
 enum {
-	LK_DEPTH, LK_VAR_ID, LK_TYPE, LK_TEXT, LK_TEXT2, LK_BA_ID, LK_BA_REV, LK_LENGTH, LK_FIRST
+	LK_DEPTH, LK_VAR_ID, LK_TYPE, LK_TEXT, LK_TEXT2, LK_BA_ID, LK_BA_REV, LK_LENGTH, LK_FIRST,
+	LK_COMPRESSED
 };
+
+/*
+ * Whether a bytea is stored compressed (a Camunda engine's default STORAGE
+ * EXTENDED): stored smaller than it is.  Both sizes come from the value's
+ * header or TOAST pointer, without reading it, and unlike
+ * pg_column_compression() this works before PostgreSQL 14.
+ */
+#define COMPRESSED(col) "pg_column_size(" col ") < octet_length(" col ")"
 
 /* Columns of the write lock query. */
 enum {
@@ -187,7 +196,7 @@ BLOB_INSERT("$8", "$3", "$9", " AND (EXISTS (SELECT 1 FROM u) OR EXISTS (SELECT 
 "   (SELECT count(*) FROM ins)"
 
 enum stmt {
-	ST_LOOKUP, ST_LOOKUP_INSTANCE, ST_SLICE, ST_LOCK, ST_UPDATE, ST_INSERT,
+	ST_LOOKUP, ST_LOOKUP_INSTANCE, ST_SLICE, ST_SLICES, ST_LOCK, ST_UPDATE, ST_INSERT,
 	ST_WRITE, ST_WRITE_LOCAL, ST_BLOB_FIXUP, ST_BLOB_DROP, ST__COUNT
 };
 
@@ -203,7 +212,7 @@ static const struct {
 	 */
 	[ST_LOOKUP] = { "vd_lookup", 5, LOOKUP_CHAIN
 	    "SELECT h.depth, h.vid, h.type_, h.text_, h.text2_, b.id_, b.rev_, octet_length(b.bytes_),"
-	    "   substring(b.bytes_ FROM 1 FOR $5::integer)"
+	    "   substring(b.bytes_ FROM 1 FOR $5::integer), " COMPRESSED("b.bytes_")
 	    " FROM (SELECT c.depth, v.id_ AS vid, v.type_, v.text_, v.text2_, v.bytearray_id_"
 	    "   FROM chain c LEFT JOIN " SCOPE_VARIABLE " ON true"
 	    "   WHERE c.depth >= 0 ORDER BY v.id_ IS NULL, c.depth LIMIT 1) h"
@@ -211,13 +220,27 @@ static const struct {
 	/* $1 variable id, $2 first slice length; always one row, as for a scope that exists */
 	[ST_LOOKUP_INSTANCE] = { "vd_lookup_instance", 2,
 	    "SELECT 0, v.id_, v.type_, v.text_, v.text2_, b.id_, b.rev_, octet_length(b.bytes_),"
-	    "   substring(b.bytes_ FROM 1 FOR $2::integer)"
+	    "   substring(b.bytes_ FROM 1 FOR $2::integer), " COMPRESSED("b.bytes_")
 	    " FROM (SELECT 1) one LEFT JOIN act_ru_variable v ON v.id_ = $1"
 	    " LEFT JOIN act_ge_bytearray b ON b.id_ = v.bytearray_id_" },
 	/* $1 byte-array id, $2 offset (1-based), $3 length, $4 revision */
 	[ST_SLICE] = { "vd_slice", 4,
 	    "SELECT substring(bytes_ FROM $2::integer FOR $3::integer) FROM act_ge_bytearray"
 	    " WHERE id_ = $1 AND rev_ = $4::integer" },
+	/*
+	 * The slices [$2, $5) of a compressed value, $3 bytes each (the last
+	 * shorter), one row each, from one decompression: the subquery's
+	 * concatenation detoasts the value once, and the lateral series, which
+	 * refers to it, makes it the outer side that every row reads from.
+	 * $1 byte-array id, $2 offset (1-based), $3 slice length, $4 revision,
+	 * $5 end offset (1-based, exclusive).
+	 */
+	[ST_SLICES] = { "vd_slices", 5,
+	    "SELECT substring(x.v FROM g::integer FOR least($3::bigint, $5::bigint - g)::integer)"
+	    " FROM (SELECT bytes_ || '\\x'::bytea AS v FROM act_ge_bytearray"
+	    "   WHERE id_ = $1 AND rev_ = $4::integer OFFSET 0) x"
+	    " CROSS JOIN LATERAL generate_series($2::bigint,"
+	    "   least($5::bigint, octet_length(x.v) + 1::bigint) - 1, $3::bigint) g" },
 	/*
 	 * Every scope of the chain, with the nearest visible variable of that
 	 * name locked: a concurrent writer of the same variable waits here, and
@@ -698,6 +721,7 @@ lookup_fill(PGresult *res, struct var_value *out)
 	out->length = bin_int(res, 0, LK_LENGTH);
 	out->first = PQgetvalue(res, 0, LK_FIRST);
 	out->first_len = (size_t)PQgetlength(res, 0, LK_FIRST);
+	out->compressed = !PQgetisnull(res, 0, LK_COMPRESSED) && bin_int(res, 0, LK_COMPRESSED) != 0;
 }
 
 /* Runs a lookup statement whose last parameter is the first slice's length. */
@@ -995,6 +1019,62 @@ st_slice(struct store *st, const struct var_value *v, uint64_t off, size_t len, 
 }
 
 /*
+ * The slices of a compressed value, as st_read_slices() (whose transaction
+ * this runs in) reads the others.  Each slice of a compressed value would
+ * decompress it from its start, so a large one would take time in the
+ * square of its size; vd_slices decompresses it once and sends the slices
+ * as rows, which single-row mode hands over one at a time, so the worker
+ * still holds one slice at most.  A result cannot be stopped half-way: when
+ * the sink fails, the connection is dropped rather than drained.
+ */
+static enum vd_err
+st_read_compressed(struct store *st, const struct var_value *v, uint64_t off, uint64_t end,
+    store_sink sink, void *arg)
+{
+	char		 o[24], l[24], r[16], e_[24];
+	const char	*values[5] = { v->ba_id, o, l, r, e_ };
+	PGresult	*res;
+	enum vd_err	 e = VD_OK;
+	uint64_t	 pos = off;
+	size_t		 n;
+
+	snprintf(o, sizeof(o), "%llu", (unsigned long long)off + 1);
+	snprintf(l, sizeof(l), "%d", VD_SLICE_SIZE);
+	snprintf(r, sizeof(r), "%d", (int)v->ba_rev);
+	snprintf(e_, sizeof(e_), "%llu", (unsigned long long)end + 1);
+	if (!st_send_stmt(st, ST_SLICES, values, NULL, NULL, 1) || !PQsetSingleRowMode(st->conn)) {
+		e = st_fail(st, NULL, stmts[ST_SLICES].name);
+		st_drop(st);
+		return e;
+	}
+	while ((res = PQgetResult(st->conn)) != NULL) {
+		if (e == VD_OK && PQresultStatus(res) == PGRES_SINGLE_TUPLE) {
+			n = end - pos > VD_SLICE_SIZE ? VD_SLICE_SIZE : (size_t)(end - pos);
+			if (pos >= end || (size_t)PQgetlength(res, 0, 0) != n)
+				e = VD_ERR_NOT_FOUND;
+			else if ((e = sink(arg, PQgetvalue(res, 0, 0), n)) == VD_OK)
+				pos += n;
+			else {
+				PQclear(res);
+				log_info("dropping the database connection to stop a value half-sent");
+				st_drop(st);
+				return e;
+			}
+		} else if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_SINGLE_TUPLE)
+			e = st_fail(st, res, stmts[ST_SLICES].name);
+		PQclear(res);
+	}
+	if (e == VD_OK && pos != end)
+		e = VD_ERR_NOT_FOUND;	/* replaced since the lookup: no row, or a shorter value */
+	if (e == VD_ERR_NOT_FOUND && pos != off) {
+		log_error("a value changed inside one snapshot");
+		e = VD_ERR_INTERNAL;
+	}
+	store_rollback(st);
+	return e;
+}
+
+/*
  * The rest of a large value, from a REPEATABLE READ snapshot so that every
  * slice comes from one version.  The first slice is fetched before anything
  * reaches the sink, so a value replaced since the lookup is reported as
@@ -1012,6 +1092,8 @@ st_read_slices(struct store *st, const struct var_value *v, uint64_t off, uint64
 	if ((e = st_command(st, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) != VD_OK)
 		return e;
 	st->in_txn = true;
+	if (v->compressed)
+		return st_read_compressed(st, v, off, end, sink, arg);
 	for (; pos < end; pos += n) {
 		n = end - pos > VD_SLICE_SIZE ? VD_SLICE_SIZE : (size_t)(end - pos);
 		if ((res = st_slice(st, v, pos, n, &e)) == NULL)

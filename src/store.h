@@ -43,6 +43,7 @@ struct var_value {
 	uint64_t	 length;	/* octet length of BYTES_ (0 for null) */
 	const char	*first;		/* its first bytes: VD_SLICE_SIZE, VD_PIPELINE_FIRST when pipelined */
 	size_t		 first_len;
+	bool		 compressed;	/* stored compressed: read the rest in one statement */
 	void		*res_;		/* owns every pointer above */
 };
 

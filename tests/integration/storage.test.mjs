@@ -51,6 +51,43 @@ suite('storage', {}, (s, test) => {
 		assert.equal(compression, 'none', 'the value is not compressed');
 	});
 
+	// A Camunda engine's own tables keep STORAGE EXTENDED, so values it
+	// wrote are often compressed.  Every slice of such a value would
+	// decompress it from its start, so vardata reads the rest of it from one
+	// decompression, in one statement (vd_slices), row by row.
+	test('a value stored compressed (STORAGE EXTENDED) downloads whole and in ranges, byte for byte', async () => {
+		const w = await processWorld();
+		const ba = `${w.pi}-ba`;
+		// Made by PostgreSQL itself: far too large for a psql command line.
+		await s.sql(`alter table act_ge_bytearray alter column bytes_ set storage extended;
+			insert into act_ge_bytearray (id_, rev_, name_, bytes_, type_, create_time_)
+			select '${ba}', 1, 'log', convert_to(string_agg(lpad((i % 7919)::text, 6) || ' a line of a log file '
+				|| (i % 13)::text, E'\\n' order by i), 'UTF8'), 2, now() from generate_series(1, 200000) i;
+			alter table act_ge_bytearray alter column bytes_ set storage external;
+			insert into act_ru_variable (id_, rev_, type_, name_, execution_id_, proc_inst_id_, proc_def_id_,
+				bytearray_id_, var_scope_, sequence_counter_, is_concurrent_local_)
+			values ('${w.pi}-var', 1, 'bytes', 'log', '${w.pi}', '${w.pi}', 'proc-def:1:${w.pi}', '${ba}',
+				'${w.pi}', 1, false)`);
+		const md5 = (b) => crypto.createHash('md5').update(b).digest('hex');
+		const [[compression, length, whole]] = await s.sql(`select pg_column_compression(bytes_),
+			octet_length(bytes_), md5(bytes_) from act_ge_bytearray where id_ = '${ba}'`);
+		assert.equal(compression, 'pglz', 'stored compressed, as by an engine');
+		assert.ok(Number(length) > 5 * 1024 * 1024, `several slices of 1 MiB (${length} bytes)`);
+		const url = `${E}/task/${w.task}/variables/log/data`;
+		const r = await s.request('GET', url);
+		assert.equal(r.status, 200);
+		assert.equal(r.body.length, Number(length));
+		assert.equal(md5(r.body), whole, 'the value, byte for byte');
+		for (const [from, to] of [[1048570, 3145738], [4_000_000, Number(length) - 1]]) {
+			const range = `bytes=${from}-${to}`;
+			const p = await s.request('GET', url, { headers: { Range: range } });
+			assert.equal(p.status, 206, range);
+			const [[part]] = await s.sql(`select md5(substring(bytes_ from ${from + 1} for ${to - from + 1}))
+				from act_ge_bytearray where id_ = '${ba}'`);
+			assert.equal(md5(p.body), part, `${range}: those bytes`);
+		}
+	});
+
 	test('new Bytes in a task with an execution: every column of both rows', async () => {
 		const w = await processWorld({ piTenant: 'tenant-a' });
 		const bytes = Buffer.from('task bytes');

@@ -1018,9 +1018,16 @@ st_slice(struct store *st, const struct var_value *v, uint64_t off, size_t len, 
 	return res;
 }
 
+/* The length of the slice at pos of a read that ends at end. */
+static size_t
+slice_len(uint64_t pos, uint64_t end)
+{
+	return end - pos > VD_SLICE_SIZE ? VD_SLICE_SIZE : (size_t)(end - pos);
+}
+
 /*
- * The slices of a compressed value, as st_read_slices() (whose transaction
- * this runs in) reads the others.  Each slice of a compressed value would
+ * The slices of a compressed value, from *pos to end, for st_read_slices()
+ * (*pos: how far the sink got).  Each slice of a compressed value would
  * decompress it from its start, so a large one would take time in the
  * square of its size; vd_slices decompresses it once and sends the slices
  * as rows, which single-row mode hands over one at a time, so the worker
@@ -1028,17 +1035,16 @@ st_slice(struct store *st, const struct var_value *v, uint64_t off, size_t len, 
  * the sink fails, the connection is dropped rather than drained.
  */
 static enum vd_err
-st_read_compressed(struct store *st, const struct var_value *v, uint64_t off, uint64_t end,
+st_read_compressed(struct store *st, const struct var_value *v, uint64_t *pos, uint64_t end,
     store_sink sink, void *arg)
 {
 	char		 o[24], l[24], r[16], e_[24];
 	const char	*values[5] = { v->ba_id, o, l, r, e_ };
 	PGresult	*res;
 	enum vd_err	 e = VD_OK;
-	uint64_t	 pos = off;
 	size_t		 n;
 
-	snprintf(o, sizeof(o), "%llu", (unsigned long long)off + 1);
+	snprintf(o, sizeof(o), "%llu", (unsigned long long)*pos + 1);
 	snprintf(l, sizeof(l), "%d", VD_SLICE_SIZE);
 	snprintf(r, sizeof(r), "%d", (int)v->ba_rev);
 	snprintf(e_, sizeof(e_), "%llu", (unsigned long long)end + 1);
@@ -1049,11 +1055,11 @@ st_read_compressed(struct store *st, const struct var_value *v, uint64_t off, ui
 	}
 	while ((res = PQgetResult(st->conn)) != NULL) {
 		if (e == VD_OK && PQresultStatus(res) == PGRES_SINGLE_TUPLE) {
-			n = end - pos > VD_SLICE_SIZE ? VD_SLICE_SIZE : (size_t)(end - pos);
-			if (pos >= end || (size_t)PQgetlength(res, 0, 0) != n)
+			n = *pos < end ? slice_len(*pos, end) : 0;
+			if (n == 0 || (size_t)PQgetlength(res, 0, 0) != n)
 				e = VD_ERR_NOT_FOUND;
 			else if ((e = sink(arg, PQgetvalue(res, 0, 0), n)) == VD_OK)
-				pos += n;
+				*pos += n;
 			else {
 				PQclear(res);
 				log_info("dropping the database connection to stop a value half-sent");
@@ -1064,14 +1070,8 @@ st_read_compressed(struct store *st, const struct var_value *v, uint64_t off, ui
 			e = st_fail(st, res, stmts[ST_SLICES].name);
 		PQclear(res);
 	}
-	if (e == VD_OK && pos != end)
-		e = VD_ERR_NOT_FOUND;	/* replaced since the lookup: no row, or a shorter value */
-	if (e == VD_ERR_NOT_FOUND && pos != off) {
-		log_error("a value changed inside one snapshot");
-		e = VD_ERR_INTERNAL;
-	}
-	store_rollback(st);
-	return e;
+	/* Replaced since the lookup: no row, or a shorter value. */
+	return e == VD_OK && *pos != end ? VD_ERR_NOT_FOUND : e;
 }
 
 /*
@@ -1093,15 +1093,17 @@ st_read_slices(struct store *st, const struct var_value *v, uint64_t off, uint64
 		return e;
 	st->in_txn = true;
 	if (v->compressed)
-		return st_read_compressed(st, v, off, end, sink, arg);
-	for (; pos < end; pos += n) {
-		n = end - pos > VD_SLICE_SIZE ? VD_SLICE_SIZE : (size_t)(end - pos);
-		if ((res = st_slice(st, v, pos, n, &e)) == NULL)
-			break;
-		e = sink(arg, PQgetvalue(res, 0, 0), n);
-		PQclear(res);
-		if (e != VD_OK)
-			break;
+		e = st_read_compressed(st, v, &pos, end, sink, arg);
+	else {
+		for (; pos < end; pos += n) {
+			n = slice_len(pos, end);
+			if ((res = st_slice(st, v, pos, n, &e)) == NULL)
+				break;
+			e = sink(arg, PQgetvalue(res, 0, 0), n);
+			PQclear(res);
+			if (e != VD_OK)
+				break;
+		}
 	}
 	if (e == VD_ERR_NOT_FOUND && pos != off) {
 		log_error("a value changed inside one snapshot");

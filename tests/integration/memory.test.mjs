@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { BIN, suite } from './harness.mjs';
-import { childrenOf } from './lib/procs.mjs';
+import { childrenOf, openFiles } from './lib/procs.mjs';
 
 const E = '/engine-rest';
 const SIZE = 96 * 1024 * 1024;
@@ -22,19 +22,11 @@ function peakKiB(pid) {
 }
 
 // Sizes of the deleted regular files a process holds open: its spool file.
-function spoolSizes(pid) {
+async function spoolSizes(pid) {
 	const sizes = [];
-	for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
-		let target;
-		try {
-			target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
-		} catch {
-			continue;
-		}
-		if (!target.endsWith(' (deleted)'))
-			continue;
-		const st = fs.statSync(`/proc/${pid}/fd/${fd}`);
-		if (st.isFile())
+	for (const { link, target } of await openFiles(pid)) {
+		const st = target.endsWith(' (deleted)') ? fs.statSync(link) : null;
+		if (st !== null && st.isFile())
 			sizes.push(st.size);
 	}
 	return sizes;
@@ -52,7 +44,7 @@ suite('bounded memory', { workers: 1 }, (s, test) => {
 		const afterUpload = peakKiB(worker);
 		// The spool file (unlinked, so only its descriptor names it) gives
 		// its pages and disk blocks back once the value is in the database.
-		const spools = spoolSizes(worker);
+		const spools = await spoolSizes(worker);
 		assert.equal(spools.length, 1, 'the worker has one spool file');
 		assert.equal(spools[0], 0, 'the spool file is empty after the upload');
 		const r = await s.get(url);

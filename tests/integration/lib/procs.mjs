@@ -90,26 +90,34 @@ export function uidOfUser(name) {
 	return null;
 }
 
-// Sockets a process holds open.  An idle vardata worker holds two (the
-// listening socket and its database connection); one that serves a request
-// holds a third, the FastCGI connection from nginx, until the request ends.
-export async function socketCount(pid) {
-	let n = 0;
+// What each open file descriptor of a process points at ("socket:[...]",
+// a path, a path ending in " (deleted)"), by its /proc/PID/fd path; null
+// when the process is gone.
+export async function openFiles(pid) {
 	let fds;
 	try {
 		fds = await fsp.readdir(`/proc/${pid}/fd`);
 	} catch {
-		return -1;
+		return null;
 	}
+	const files = [];
 	for (const fd of fds) {
+		const link = `/proc/${pid}/fd/${fd}`;
 		try {
-			if ((await fsp.readlink(`/proc/${pid}/fd/${fd}`)).startsWith('socket:'))
-				n++;
+			files.push({ link, target: await fsp.readlink(link) });
 		} catch {
 			// The fd was closed while we looked.
 		}
 	}
-	return n;
+	return files;
+}
+
+// Sockets a process holds open.  An idle vardata worker holds two (the
+// listening socket and its database connection); one that serves a request
+// holds a third, the FastCGI connection from nginx, until the request ends.
+export async function socketCount(pid) {
+	const files = await openFiles(pid);
+	return files === null ? -1 : files.filter((f) => f.target.startsWith('socket:')).length;
 }
 
 // Bytes a process has read and written through system calls so far.

@@ -51,6 +51,12 @@ count_results() {
 	note "$(basename -- "$1"): ${p:-0} passed, $f failed"
 }
 
+# Each failed test point with its diagnostics (node's YAML block: the
+# assertion and where), collected by print_failed_logs() and printed once
+# more at the very end of the output, where a CI log that keeps only its
+# tail still shows why.
+failures=''
+
 # The logs of the tests that did not pass (their .trs files say which).
 print_failed_logs() {
 	local builddir=$1 trs log
@@ -59,19 +65,6 @@ print_failed_logs() {
 			log=${trs%.trs}.log
 			printf '\n===== %s =====\n' "${log#"$builddir"/}"
 			cat -- "$log" 2>/dev/null || printf '(no log)\n'
-		fi
-	done < <(find "$builddir/tests" -name '*.trs' -print0 2>/dev/null)
-}
-
-# Each failed test point with its diagnostics (node's YAML block: the
-# assertion and where), once more at the very end of the output, where a
-# CI log that keeps only its tail still shows why.
-failures=''
-collect_failures() {
-	local builddir=$1 trs log
-	while IFS= read -r -d '' trs; do
-		if grep -Eq '^:test-result: (FAIL|XPASS|ERROR)' -- "$trs"; then
-			log=${trs%.trs}.log
 			failures+=$(printf '\n----- %s -----\n' "${log#"$root"/}")
 			failures+=$'\n'
 			failures+=$(awk '/^not ok / { n = 40 } n > 0 { print; n--; if ($0 ~ /^# *\.\.\.$/) n = 0 }' \
@@ -107,7 +100,6 @@ build_and_check() {
 		return 0
 	fi
 	print_failed_logs "$builddir"
-	collect_failures "$builddir"
 	local before=$failed
 	count_results "$builddir" || true
 	# make check failed, so something must count as failed.

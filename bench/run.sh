@@ -541,6 +541,13 @@ fastest() {
 		}' "$1" || die "no figure from $1"
 }
 
+# R[KEY.s], the fastest of the times in FILE, and R[KEY.mbs], the large
+# value's MB/s at that time.
+transfer_rate() {
+	R[$1.s]=$(fastest "$2")
+	R[$1.mbs]=$(calc "$big_size / ${R[$1.s]} / 1e6")
+}
+
 # ---- the measurements ----
 
 small_path=/engine-rest/task/bench-task/variables/small/data
@@ -642,8 +649,7 @@ measure_copy_out() {
 		t=$(timed copy_out_discard)
 		printf '%s\n' "$t" >>"$tmp/copyout.times"
 	done
-	R[bigget.ref.s]=$(fastest "$tmp/copyout.times")
-	R[bigget.ref.mbs]=$(calc "$big_size / ${R[bigget.ref.s]} / 1e6")
+	transfer_rate bigget.ref "$tmp/copyout.times"
 	note "psql COPY TO: $(printf '%.1f' "${R[bigget.ref.mbs]}") MB/s"
 }
 
@@ -672,8 +678,7 @@ measure_big_get() {
 		printf '%s\n' "$secs" >>"$tmp/get.times"
 	done
 	R[bigget.hwm1]=$(workers_hwm)
-	R[bigget.vd.s]=$(fastest "$tmp/get.times")
-	R[bigget.vd.mbs]=$(calc "$big_size / ${R[bigget.vd.s]} / 1e6")
+	transfer_rate bigget.vd "$tmp/get.times"
 	note "vardata GET: $(printf '%.1f' "${R[bigget.vd.mbs]}") MB/s"
 }
 
@@ -721,10 +726,8 @@ measure_big_post() {
 		join act_ge_bytearray b on b.id_ = v.bytearray_id_
 		where v.var_scope_ = 'bench-task' and v.name_ = 'bigup-1'") == "$big_md5 file big.bin" ]] ||
 		die "POST of the large file did not store it as a File variable with the bytes sent"
-	R[bigpost.ref.s]=$(fastest "$tmp/copyin.times")
-	R[bigpost.ref.mbs]=$(calc "$big_size / ${R[bigpost.ref.s]} / 1e6")
-	R[bigpost.vd.s]=$(fastest "$tmp/post.times")
-	R[bigpost.vd.mbs]=$(calc "$big_size / ${R[bigpost.vd.s]} / 1e6")
+	transfer_rate bigpost.ref "$tmp/copyin.times"
+	transfer_rate bigpost.vd "$tmp/post.times"
 	note "psql COPY FROM: $(printf '%.1f' "${R[bigpost.ref.mbs]}") MB/s," \
 		"vardata POST: $(printf '%.1f' "${R[bigpost.vd.mbs]}") MB/s"
 }

@@ -2,11 +2,15 @@
 # Installs the Debian packages that vardata needs to build, test and run,
 # and only those that are missing.
 #
-#   scripts/deps.sh            everything, the fuzzing toolchain included
-#   scripts/deps.sh --minimal  without clang and its fuzzing runtime
+#   scripts/deps.sh            everything, the fuzzing toolchain and Apache
+#                              (for tests/integration/apache.test.mjs) included
+#   scripts/deps.sh --minimal  without clang and its fuzzing runtime, and
+#                              without Apache
 #
 # Installing "postgresql" and "nginx-light" may start a system cluster and a
 # system nginx; vardata's scripts run private ones and never touch those.
+# For Apache only "apache2-bin" is installed: the server and its modules,
+# without the system service that the "apache2" package would start.
 set -euo pipefail
 
 readonly prog=deps.sh
@@ -18,6 +22,8 @@ packages=(
 	wrk pgbouncer
 )
 fuzz_packages=(clang libclang-rt-14-dev)
+# Only the Apache test needs it (mod_proxy_fcgi is part of it).
+apache_packages=(apache2-bin)
 
 usage() {
 	printf 'usage: %s [--minimal]\n' "$prog" >&2
@@ -32,7 +38,7 @@ for arg in "$@"; do
 	esac
 done
 
-$minimal || packages+=("${fuzz_packages[@]}")
+$minimal || packages+=("${fuzz_packages[@]}" "${apache_packages[@]}")
 
 # Node.js may come from elsewhere than Debian (a newer release, say); any
 # working node and npm will do for the integration tests.

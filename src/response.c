@@ -112,6 +112,7 @@ resp_start(struct response *r, int status, const char *content_type, int64_t con
 		return VD_ERR_NOMEM;
 	r->started = true;
 	r->status = status;
+	r->length = content_length;
 	snprintf(line, sizeof(line), "Status: %d %s\r\n", status, reason(status));
 	if (resp_write(r, line, strlen(line)) != VD_OK)
 		return VD_ERR_CLIENT;
@@ -125,6 +126,14 @@ resp_body(struct response *r, const char *buf, size_t len)
 		return VD_OK;
 	r->body_bytes += len;
 	return resp_write(r, buf, len);
+}
+
+bool
+resp_cut_short(const struct response *r)
+{
+	if (!r->started || r->head)
+		return false;
+	return r->failed || (r->length >= 0 && r->body_bytes < (uint64_t)r->length);
 }
 
 void

@@ -21,6 +21,7 @@ struct response {
 	bool		 started;	/* the header block has been written */
 	bool		 failed;	/* the stream broke: the client is gone */
 	int		 status;
+	int64_t		 length;	/* the Content-Length sent, -1 for none */
 	uint64_t	 body_bytes;
 	/* The header block being built. */
 	char		*hdr;
@@ -36,6 +37,13 @@ void		resp_header(struct response *r, const char *name, const char *value);
 enum vd_err	resp_start(struct response *r, int status, const char *content_type,
 		    int64_t content_length) VD_MUSTCHECK;
 enum vd_err	resp_body(struct response *r, const char *buf, size_t len) VD_MUSTCHECK;
+/*
+ * Whether a response was started and then not sent whole: its stream broke,
+ * or fewer body bytes were written than its Content-Length announced (a
+ * read failed half-way).  Such a response must not end as if it were
+ * complete.
+ */
+bool		resp_cut_short(const struct response *r);
 /*
  * Answers the error as Camunda's JSON; message NULL means the default text
  * of e.  Headers already added with resp_header() (an Allow) are kept.

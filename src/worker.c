@@ -168,10 +168,24 @@ slot_end(struct worker *w, struct slot *s)
 	    req->resp.status, (unsigned long long)req->resp.body_bytes,
 	    (unsigned long long)(now_us() - s->t0));
 	resp_free(&req->resp);
-	log_set_request(NULL);
-	if (input_done(s))
+	if (resp_cut_short(&req->resp)) {
+		/*
+		 * FastCGI has no way to say that an answer is incomplete but to
+		 * close the connection without FCGI_END_REQUEST; finishing the
+		 * request would let the web server end the response as a whole
+		 * one (Apache, which frames the body itself, with the last chunk
+		 * of a shorter body).  Nothing more is read or written on it.
+		 */
+		log_warn("answer cut short after %llu bytes: dropping the connection",
+		    (unsigned long long)req->resp.body_bytes);
 		FCGX_Detach(&s->fr);
-	FCGX_Finish_r(&s->fr);
+		FCGX_Free(&s->fr, 1);
+	} else {
+		if (input_done(s))
+			FCGX_Detach(&s->fr);
+		FCGX_Finish_r(&s->fr);
+	}
+	log_set_request(NULL);
 	s->busy = false;
 	w->nbusy--;
 }

@@ -92,7 +92,8 @@ export function freePort() {
 	});
 }
 
-async function tail(file, lines = LOG_TAIL_LINES) {
+// The last lines of a log file, or why there are none.
+export async function tail(file, lines = LOG_TAIL_LINES) {
 	try {
 		const text = await fsp.readFile(file, 'utf8');
 		return text.split('\n').slice(-lines - 1).join('\n');

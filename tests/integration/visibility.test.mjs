@@ -69,6 +69,32 @@ suite('visibility and where writes land', {}, (s, test) => {
 		await readsAs(`${E}/task/${w.task}/variables/s3/data`, 'e2');
 	});
 
+	// Five executions deep: the nearest scope wins at any depth, and many
+	// such lookups pipelined together are each answered with their own value.
+	test('task variables: a deep chain (pi -> e1 -> e2 -> e3 -> e4 -> task), nearest wins, also pipelined', async () => {
+		const w = { pi: s.uid('pi'), task: s.uid('task') };
+		const e = [1, 2, 3, 4].map((i) => s.uid(`e${i}`));
+		await s.createProcessInstance(w.pi,
+			{ children: [{ id: e[0], children: [{ id: e[1], children: [{ id: e[2], children: [{ id: e[3] }] }] }] }] });
+		await s.createTask(w.task, { executionId: e[3] });
+		await put({ executionId: w.pi }, 'atPi', 'pi value');
+		await put({ executionId: e[0] }, 'atE1', 'e1 value');
+		await put({ executionId: e[1] }, 'atE2', 'e2 value');
+		await put({ executionId: w.pi }, 'shadowed', 'pi');
+		await put({ executionId: e[1] }, 'shadowed', 'e2');
+		await put({ executionId: w.pi }, 'high', 'pi');
+		await put({ executionId: e[0] }, 'high', 'e1');
+		const expect = { atPi: 'pi value', atE1: 'e1 value', atE2: 'e2 value', shadowed: 'e2', high: 'e1' };
+		for (const [n, v] of Object.entries(expect))
+			await readsAs(`${E}/task/${w.task}/variables/${n}/data`, v);
+		assertError(await s.get(`${E}/task/${w.task}/variables/nowhere/data`), 404, 'InvalidRequestException',
+			'task variable with name nowhere does not exist');
+		const names = Object.keys(expect);
+		const order = Array.from({ length: 40 }, (_, i) => names[i % names.length]);
+		const answers = await Promise.all(order.map((n) => s.get(`${E}/task/${w.task}/variables/${n}/data`)));
+		answers.forEach((res, i) => assertValue(res, { contentType: OCTET, body: expect[order[i]] }));
+	});
+
 	test('task variables: another task\'s local variable on the same execution is not visible', async () => {
 		const w = await processWorld();
 		const sibling = s.uid('sibling');

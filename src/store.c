@@ -1281,11 +1281,10 @@ copy_spool(struct store *st)
 	return VD_OK;
 }
 
+/* Starts the COPY and sends it the spooled value's row up to its last byte. */
 static enum vd_err
-st_copy(struct store *st)
+copy_row(struct store *st)
 {
-	const char	*values[1] = { st->blob_id };
-	char		 trailer[2];
 	PGresult	*res;
 	enum vd_err	 e;
 	size_t		 n;
@@ -1310,7 +1309,19 @@ st_copy(struct store *st)
 	n = copy_head(st, st->copy_buf);
 	if (PQputCopyData(st->conn, st->copy_buf, (int)n) != 1)
 		return st_fail(st, NULL, "COPY data");
-	e = copy_spool(st);
+	return copy_spool(st);
+}
+
+static enum vd_err
+st_copy(struct store *st)
+{
+	const char	*values[1] = { st->blob_id };
+	char		 trailer[2];
+	PGresult	*res;
+	enum vd_err	 e;
+
+	/* Sent or given up, the spooled value is not needed again. */
+	e = copy_row(st);
 	spool_release(st);
 	if (e != VD_OK)
 		return e;

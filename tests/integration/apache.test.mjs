@@ -26,8 +26,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before } from 'node:test';
-import { SRCDIR, delay, freePort, isRoot, lit, multipart, run, suite, tail } from './harness.mjs';
+import { KEEP, SRCDIR, delay, freePort, isRoot, lit, multipart, run, suite, tail } from './harness.mjs';
 import { allBytes, assertColumns, assertError, assertNoContent, assertValue } from './expect.mjs';
+import { pollUntil } from './lib/procs.mjs';
 import { chunked, rawExchange, rawRequest } from './lib/raw.mjs';
 
 const E = '/engine-rest';
@@ -39,7 +40,6 @@ const MODULES = ['mpm_event', 'unixd', 'authz_core', 'log_config', 'proxy', 'pro
 	'headers', 'alias', 'env', 'unique_id'];
 const TRUST_CL = 'SetEnv ap_trust_cgilike_cl 1';
 const UNAVAILABLE = 'the service is not available; try again later';
-const KEEP = process.env.VARDATA_KEEP === '1';
 // Deadlines, not measurements.
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
@@ -150,17 +150,13 @@ function connects(port) {
 	});
 }
 
-// Polls until fn() resolves truthy; its value is returned.
+// Polls until fn() resolves truthy and returns that value; fails the test
+// when the deadline passes first.
 async function until(what, fn, timeout = WAIT_TIMEOUT_MS) {
-	const deadline = Date.now() + timeout;
-	for (;;) {
-		const v = await fn();
-		if (v)
-			return v;
-		if (Date.now() > deadline)
-			throw new Error(`timed out waiting for ${what}`);
-		await delay(POLL_MS);
-	}
+	const v = await pollUntil(fn, timeout);
+	if (!v)
+		throw new Error(`timed out waiting for ${what}`);
+	return v;
 }
 
 class Apache {

@@ -33,7 +33,7 @@ export const SRCDIR = path.resolve(process.env.VARDATA_SRCDIR || path.join(here,
 export const BIN = path.resolve(process.env.VARDATA_BIN || path.join(SRCDIR, 'src', 'vardata'));
 const PGCTL = path.join(SRCDIR, 'scripts', 'pgctl');
 const NGINXCTL = path.join(SRCDIR, 'scripts', 'nginxctl');
-const KEEP = process.env.VARDATA_KEEP === '1';
+export const KEEP = process.env.VARDATA_KEEP === '1';
 
 // Bounds for the waits.  They are deadlines for things that should happen in
 // well under a second, not measurements: a test never fails for being slow

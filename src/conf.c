@@ -37,7 +37,7 @@ static const struct opt_def opts[] = {
 	{ "socket-mode", OPT_SOCKET_MODE, 1, "MODE      octal mode of a unix socket (default 0660)" },
 	{ "user", OPT_USER, 1, "NAME      drop privileges to this user after binding" },
 	{ "allow-root", OPT_ALLOW_ROOT, 0, "          allow serving as root" },
-	{ "spool-dir", OPT_SPOOL_DIR, 1, "DIR       large uploads wait here for their COPY (default $TMPDIR or /tmp)" },
+	{ "spool-dir", OPT_SPOOL_DIR, 1, "DIR       large uploads wait here for their COPY (default $TMPDIR or /var/tmp)" },
 	{ "seccomp", OPT_SECCOMP, 0, "          confine workers with a seccomp filter" },
 	{ "no-prepare", OPT_NO_PREPARE, 0, "          no named prepared statements (PgBouncer transaction pooling)" },
 	{ "shutdown-timeout", OPT_SHUTDOWN_TIMEOUT, 1, "SECONDS   grace period for requests in flight on SIGTERM (default 30)" },

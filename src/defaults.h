@@ -44,8 +44,12 @@
 #define VD_IO_CHUNK			(64 * 1024)
 
 #define VD_DEFAULT_BASE_PATH		"/engine-rest"
-/* Where workers keep their unnamed spool file, unless $TMPDIR says otherwise. */
-#define VD_DEFAULT_SPOOL_DIR		"/tmp"
+/*
+ * Where workers keep their unnamed spool file, unless $TMPDIR says
+ * otherwise: /var/tmp, which is on disk, where /tmp is often a tmpfs (the
+ * default since Debian 13) and would hold each spooled value in RAM.
+ */
+#define VD_DEFAULT_SPOOL_DIR		"/var/tmp"
 #define VD_DEFAULT_SOCKET_MODE		0660
 #define VD_DEFAULT_BACKLOG		1024
 #define VD_MAX_WORKERS			1024

@@ -25,16 +25,20 @@ function peakKiB(pid) {
 	return Number(m[1]);
 }
 
-// Sizes of the deleted regular files a process holds open: its spool file.
-async function spoolSizes(pid) {
-	const sizes = [];
+// The deleted regular files a process holds open (its spool file): where
+// each was, and its size.
+async function spoolFiles(pid) {
+	const files = [];
 	for (const { link, target } of await openFiles(pid)) {
 		const st = target.endsWith(' (deleted)') ? fs.statSync(link) : null;
 		if (st !== null && st.isFile())
-			sizes.push(st.size);
+			files.push({ dir: target.slice(0, target.lastIndexOf('/')), size: st.size });
 	}
-	return sizes;
+	return files;
 }
+
+// --spool-dir's default: $TMPDIR, else /var/tmp (on disk, where /tmp may be a tmpfs).
+const SPOOL_DIR = process.env.TMPDIR?.startsWith('/') ? process.env.TMPDIR.replace(/\/+$/, '') : '/var/tmp';
 
 // Writes SIZE random bytes to a new file; returns its path and their SHA-256.
 function randomFile(s) {
@@ -88,9 +92,10 @@ suite('bounded memory', { workers: 1 }, (s, test) => {
 		const afterUpload = peakKiB(worker);
 		// The spool file (unlinked, so only its descriptor names it) gives
 		// its pages and disk blocks back once the value is in the database.
-		const spools = await spoolSizes(worker);
+		const spools = await spoolFiles(worker);
 		assert.equal(spools.length, 1, 'the worker has one spool file');
-		assert.equal(spools[0], 0, 'the spool file is empty after the upload');
+		assert.equal(spools[0].size, 0, 'the spool file is empty after the upload');
+		assert.equal(spools[0].dir, SPOOL_DIR, 'the spool file is in the default --spool-dir');
 		const r = await getHashed(s, url);
 		assert.equal(r.status, 200);
 		assert.equal(r.headers['content-length'], String(SIZE), 'Content-Length is sent up front');

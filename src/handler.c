@@ -403,10 +403,10 @@ json_value(struct request *req, const struct upload *up, const struct vd_limits 
 		    up->json_error);
 		return VD_ERR_INVALID;
 	}
-	if (t->len == 0 || !text_no_controls(t->value, t->len) ||
+	if (t->len == 0 || !text_no_controls(t->value, t->len) || !utf8_valid(t->value, t->len) ||
 	    utf8_chars(t->value, t->len) > VD_TYPE_NAME_MAX_CHARS) {
 		resp_error(&req->resp, VD_ERR_INVALID, "Could not deserialize JSON object: "
-		    "the type part must name a type in at most 4000 characters");
+		    "the type part must name a type in at most 4000 characters of UTF-8");
 		return VD_ERR_INVALID;
 	}
 	*nothing = up->json == JSON_NULL;

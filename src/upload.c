@@ -5,9 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <json-c/json.h>
-
 #include "defaults.h"
+#include "jsoncheck.h"
 #include "log.h"
 #include "multipart.h"
 #include "text.h"
@@ -24,10 +23,9 @@ struct reader {
 	enum part_kind		 kind;
 	struct form_field	 field;		/* the text part being read */
 	struct form_field	 variable_type;	/* kept apart: valueType wins when both come */
-	struct json_tokener	*tok;		/* NULL unless the data part is JSON */
-	struct json_object	*json;
+	struct jsonck		 json;		/* the data part's text, when it is JSON */
+	bool			 json_on;	/* ... and still being checked */
 	size_t			 json_len;
-	bool			 json_done;
 };
 
 static bool
@@ -87,12 +85,10 @@ data_begin(struct reader *rd, const struct mp_part *p)
 		return VD_ERR_NOMEM;
 	up->has_data = true;
 	up->json = JSON_UNCHECKED;
-	if (ct_contains(p->content_type, p->content_type_len, "application/json")) {
-		if ((rd->tok = json_tokener_new()) == NULL)
-			return VD_ERR_NOMEM;
-		json_tokener_set_flags(rd->tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	rd->json_on = ct_contains(p->content_type, p->content_type_len, "application/json");
+	if (rd->json_on) {
+		jsonck_init(&rd->json);
 		rd->json_len = 0;
-		rd->json_done = false;
 	}
 	return store_blob_begin(rd->st, rd->name, up->ba_id);
 }
@@ -120,66 +116,43 @@ on_part_begin(void *arg, const struct mp_part *p)
 }
 
 static void
-json_invalid(struct reader *rd, const char *reason)
+json_invalid(struct reader *rd, bool at_byte)
 {
 	rd->up->json = JSON_INVALID;
-	snprintf(rd->up->json_error, sizeof(rd->up->json_error), "%s", reason);
-	json_tokener_free(rd->tok);
-	rd->tok = NULL;
+	if (at_byte)
+		snprintf(rd->up->json_error, sizeof(rd->up->json_error), "%s at byte %llu",
+		    rd->json.error, (unsigned long long)rd->json.offset + 1);
+	else
+		snprintf(rd->up->json_error, sizeof(rd->up->json_error), "%s", rd->json.error);
+	rd->json_on = false;
 }
 
-/* Feeds JSON text to json-c; it keeps its own state, so any split is fine. */
+/*
+ * The deprecated JSON form's value is only checked, never built: any split
+ * of the text is fine, and memory does not grow with it.
+ */
 static void
 json_feed(struct reader *rd, const char *buf, size_t len)
 {
-	enum json_tokener_error	 jerr;
-	size_t			 used, i;
-
-	if (rd->tok == NULL)
+	if (!rd->json_on)
 		return;
-	if (rd->json_done) {
-		/* After the value only white space may follow (RFC 8259 section 2). */
-		for (i = 0; i < len; i++)
-			if (strchr(" \t\r\n", buf[i]) == NULL)
-				return json_invalid(rd, "unexpected data after the JSON value");
-		return;
-	}
 	if ((rd->json_len += len) > rd->limits->max_json) {
 		rd->up->json = JSON_TOO_LARGE;
-		json_tokener_free(rd->tok);
-		rd->tok = NULL;
-		return;
+		rd->json_on = false;
+	} else if (!jsonck_feed(&rd->json, buf, len)) {
+		json_invalid(rd, true);
 	}
-	rd->json = json_tokener_parse_ex(rd->tok, buf, (int)len);
-	jerr = json_tokener_get_error(rd->tok);
-	if (jerr == json_tokener_continue)
-		return;
-	if (jerr != json_tokener_success)
-		return json_invalid(rd, json_tokener_error_desc(jerr));
-	rd->json_done = true;
-	used = json_tokener_get_parse_end(rd->tok);
-	if (used < len)
-		json_feed(rd, buf + used, len - used);
 }
 
 static void
 json_finish(struct reader *rd)
 {
-	if (rd->tok == NULL)
+	if (!rd->json_on)
 		return;
-	/* A bare number is complete only at the end of input: tell json-c it has come. */
-	if (!rd->json_done)
-		json_feed(rd, "", 1);
-	if (rd->tok == NULL)
-		return;
-	if (!rd->json_done)
-		json_invalid(rd, "unexpected end of the JSON text");
-	else
-		rd->up->json = rd->json == NULL ? JSON_NULL : JSON_VALID;
-	json_object_put(rd->json);
-	rd->json = NULL;
-	json_tokener_free(rd->tok);
-	rd->tok = NULL;
+	if (!jsonck_end(&rd->json))
+		return json_invalid(rd, false);
+	rd->up->json = rd->json.null ? JSON_NULL : JSON_VALID;
+	rd->json_on = false;
 }
 
 static enum vd_err
@@ -292,10 +265,6 @@ upload_read(FCGX_Stream *in, const char *boundary, size_t boundary_len,
 	}
 	field_clear(&rd.field);
 	field_clear(&rd.variable_type);
-	/* json_tokener_free() does not take NULL. */
-	if (rd.tok != NULL)
-		json_tokener_free(rd.tok);
-	json_object_put(rd.json);
 	return e;
 }
 

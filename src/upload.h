@@ -2,7 +2,7 @@
  * Reading a POST body: the FastCGI input goes through the multipart parser
  * in VD_IO_CHUNK slices; the "data" part streams into a new byte-array row
  * as it arrives, the small text parts (valueType, variableType, type) are
- * kept, and a JSON data part is checked with json-c on the way through.
+ * kept, and a JSON data part is checked (jsoncheck.h) on the way through.
  * Nothing here decides what the request means: handler.c does, once the
  * whole body has been read.
  */

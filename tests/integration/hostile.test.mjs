@@ -224,6 +224,10 @@ function rows() {
 	post('type part with a NUL in the JSON', body(jsonPart('{"a":"\0"}'), typeField()), notJson);
 	post('type part naming a type with CR/LF', body(jsonPart('{}'), typeField('java.util.HashMap\r\nX-Injected: 1')), notJson);
 	post('type part naming a type with NUL', body(jsonPart('{}'), typeField('java.util\0.HashMap')), notJson);
+	post('type part naming a type in invalid UTF-8', body(jsonPart('{}'), typeField('java.util.\xffMap')), notJson);
+	post('type part with NUL bytes after the JSON', body(jsonPart('{"a":1}\0\0\0'), typeField()), notJson);
+	post('type part with null and then a NUL byte', body(jsonPart('null\0'), typeField()), notJson);
+	post('type part with a raw control character in a JSON string', body(jsonPart('{"a":"\x01"}'), typeField()), notJson);
 	post('type part as application/octet-stream', body(jsonPart('{}'), field('type', 'java.util.HashMap', 'application/octet-stream')),
 		err(400, 'InvalidRequestException', "Form part with name 'type' must have a text/plain value"));
 

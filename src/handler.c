@@ -260,10 +260,15 @@ get_answer(struct request *req, struct store *st, const struct route *rt, struct
 		var_value_clear(v);
 		if (e != VD_ERR_NOT_FOUND || attempt == GET_ATTEMPTS)
 			break;
+		/* Nothing was sent: the headers of the value that went away go too. */
+		resp_reset(&req->resp);
 		e = get_lookup(st, rt, v);
 	}
-	if (e != VD_OK && e != VD_ERR_CLIENT)
+	if (e != VD_OK && e != VD_ERR_CLIENT) {
+		/* An error answer carries none of the value's headers. */
+		resp_reset(&req->resp);
 		resp_error(&req->resp, e == VD_ERR_NOT_FOUND ? VD_ERR_INTERNAL : e, NULL);
+	}
 }
 
 static void

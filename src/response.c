@@ -78,6 +78,15 @@ resp_header(struct response *r, const char *name, const char *value)
 	hdr_append(r, "\r\n", 2);
 }
 
+void
+resp_reset(struct response *r)
+{
+	if (r->started)
+		return;
+	r->hdr_len = 0;
+	r->hdr_failed = false;
+}
+
 static enum vd_err
 resp_write(struct response *r, const char *buf, size_t len)
 {

@@ -33,6 +33,8 @@ void		resp_init(struct response *r, FCGX_Stream *out, bool head);
 void		resp_free(struct response *r);
 /* Appends "Name: value" to the pending header block (value must already be safe). */
 void		resp_header(struct response *r, const char *name, const char *value);
+/* Drops the pending header block of an answer not started yet, to be decided anew. */
+void		resp_reset(struct response *r);
 /* Writes "Status:", the pending headers, Content-Type, Content-Length (unless < 0) and the blank line. */
 enum vd_err	resp_start(struct response *r, int status, const char *content_type,
 		    int64_t content_length) VD_MUSTCHECK;

@@ -128,6 +128,38 @@ suite('pipelined requests on one worker', { workers: 1, vardataArgs: ['--pipelin
 		}
 	});
 
+	// A GET that needs more than its lookup brought waits until the pipeline
+	// is empty; a POST behind it may replace the value meanwhile.  Then the
+	// GET looks the value up again, and its answer must be about the new
+	// value alone: the old one's ETag and Content-Range were once sent too.
+	test('a GET whose value a pipelined POST replaces is answered from the new value, with its headers only', async () => {
+		const url = `${E}/task/${task}/localVariables/swap/data`;
+		assert.equal((await s.putBytes(url, crypto.randomBytes(3 * FIRST))).status, 204);
+		const fresh = Buffer.from('fresh');
+		const mp = multipart([{ name: 'data', filename: 'v.bin', contentType: 'application/octet-stream', data: fresh }]);
+		const release = await s.holdLock('act_ge_bytearray');
+		let got, put;
+		try {
+			got = send(s.port, 'GET', url, { headers: { Range: `bytes=${FIRST + 10}-${FIRST + 19}` } });
+			await pollUntil(async () => ((await socketCount(worker)) === 3 ? true : null), 20_000);
+			put = send(s.port, 'POST', url, { headers: { 'Content-Type': mp.contentType }, body: mp.body });
+			await pollUntil(async () => ((await socketCount(worker)) === 4 ? true : null), 20_000);
+		} finally {
+			await release();
+		}
+		assert.equal((await put).status, 204);
+		const r = await got;
+		const named = (name) => r.rawHeaders.filter((_, i) => i % 2 === 0 && r.rawHeaders[i].toLowerCase() === name);
+		const [[ba, rev]] = await s.sql(`select b.id_, b.rev_ from act_ru_variable v join act_ge_bytearray b
+			on b.id_ = v.bytearray_id_ where v.task_id_ = '${task}' and v.name_ = 'swap'`);
+		assert.equal(r.status, 416, 'the range lies beyond the new value');
+		assert.deepEqual(named('etag'), ['ETag'], 'one ETag');
+		assert.equal(r.headers.etag, `"${ba}-${rev}"`, 'the new value\'s');
+		assert.deepEqual(named('content-range'), ['Content-Range'], 'one Content-Range');
+		assert.equal(r.headers['content-range'], `bytes */${fresh.length}`);
+		assert.equal(named('accept-ranges').length, 1, 'one Accept-Ranges');
+	});
+
 	test('the connection killed with lookups in flight: those get 503 JSON, the worker reconnects', async () => {
 		const release = await s.holdLock('act_ge_bytearray');
 		const all = cases();

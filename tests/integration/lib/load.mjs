@@ -26,7 +26,8 @@ export function send(port, method, path, { headers = {}, body, timeout = REQUEST
 		const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
 			const chunks = [];
 			res.on('data', (c) => chunks.push(c));
-			res.on('end', () => finish({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+			res.on('end', () => finish({ status: res.statusCode, headers: res.headers, rawHeaders: res.rawHeaders,
+				body: Buffer.concat(chunks) }));
 			res.on('error', (e) => finish({ status: 0, error: e.message, headers: res.headers, body: Buffer.concat(chunks), partialStatus: res.statusCode }));
 			res.on('aborted', () => finish({ status: 0, error: 'aborted', headers: res.headers, body: Buffer.concat(chunks), partialStatus: res.statusCode }));
 		});

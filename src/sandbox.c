@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #ifdef HAVE_SECCOMP
@@ -18,7 +19,10 @@
  * What a worker does after its start: FastCGI I/O on accepted sockets,
  * libpq queries, memory, time, and logging to stderr.  A reconnect to the
  * database also opens sockets and reads files (.pgpass, the passwd
- * database through NSS), hence socket, connect and read-only open.
+ * database through NSS), hence socket, connect and read-only open.  Over
+ * TCP it resolves the host name (glibc's resolver sends its queries with
+ * sendmmsg and sizes answers with ioctl FIONREAD) and asks GSSAPI for
+ * credentials, which lists /etc/gss/mech.d (getdents64).
  */
 static const int allowed[] = {
 	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
@@ -28,6 +32,7 @@ static const int allowed[] = {
 	SCMP_SYS(fcntl), SCMP_SYS(getsockopt), SCMP_SYS(setsockopt),
 	SCMP_SYS(getsockname), SCMP_SYS(getpeername), SCMP_SYS(connect),
 	SCMP_SYS(newfstatat), SCMP_SYS(fstat), SCMP_SYS(stat), SCMP_SYS(statx),
+	SCMP_SYS(getdents64), SCMP_SYS(sendmmsg), SCMP_SYS(recvmmsg), SCMP_SYS(uname),
 	SCMP_SYS(lseek), SCMP_SYS(ftruncate), SCMP_SYS(pread64), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl), SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
 	SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
 	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getrandom),
@@ -46,7 +51,10 @@ sandbox_available(void)
 	return true;
 }
 
-/* Rules that look at arguments: sockets of the three families, files opened read-only. */
+/*
+ * Rules that look at arguments: sockets of the three families, files opened
+ * read-only, and of ioctl only FIONREAD (how much a socket has to read).
+ */
 static int
 sandbox_arg_rules(scmp_filter_ctx ctx)
 {
@@ -58,6 +66,9 @@ sandbox_arg_rules(scmp_filter_ctx ctx)
 		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 		    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i]))) != 0)
 			return rc;
+	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)FIONREAD))) != 0)
+		return rc;
 	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY))) != 0)
 		return rc;

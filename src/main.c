@@ -17,27 +17,20 @@
 
 /*
  * After the socket is bound (it may need privileges) and before anything
- * reads a request, become the unprivileged user.
+ * reads a request, become the unprivileged user (uid, gid: its ids).
  */
 static bool
-drop_privileges(const struct vd_conf *conf)
+drop_privileges(const struct vd_conf *conf, uid_t uid, gid_t gid)
 {
-	struct passwd	*pw;
-
 	if (conf->user == NULL)
 		return true;
-	if ((pw = getpwnam(conf->user)) == NULL) {
-		log_error("no such user: %s", conf->user);
-		return false;
-	}
-	if (geteuid() != 0 && geteuid() == pw->pw_uid)
+	if (geteuid() != 0 && geteuid() == uid)
 		return true;
-	if (initgroups(pw->pw_name, pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
-	    setuid(pw->pw_uid) == -1) {
+	if (initgroups(conf->user, gid) == -1 || setgid(gid) == -1 || setuid(uid) == -1) {
 		log_error("cannot become user %s: %s", conf->user, strerror(errno));
 		return false;
 	}
-	if (pw->pw_uid != 0 && setuid(0) == 0) {
+	if (uid != 0 && setuid(0) == 0) {
 		log_error("privileges were not dropped");
 		return false;
 	}
@@ -47,9 +40,12 @@ drop_privileges(const struct vd_conf *conf)
 int
 main(int argc, char *argv[])
 {
-	struct vd_conf	conf;
-	char		err[512];
-	int		fd;
+	struct vd_conf	 conf;
+	struct passwd	*pw;
+	uid_t		 uid = (uid_t)-1;
+	gid_t		 gid = (gid_t)-1;
+	char		 err[512];
+	int		 fd;
 
 	switch (conf_load(&conf, argc, argv, err, sizeof(err))) {
 	case CONF_EXIT:
@@ -72,9 +68,19 @@ main(int argc, char *argv[])
 		log_error("refusing to serve as root: use --user NAME (or --allow-root)");
 		return EXIT_FAILURE;
 	}
-	if ((fd = sock_listen(conf.listen, conf.socket_mode)) == -1)
+	/* The user is known before the socket is bound: an unknown one leaves no socket file. */
+	if (conf.user != NULL) {
+		if ((pw = getpwnam(conf.user)) == NULL) {
+			log_error("no such user: %s", conf.user);
+			return EXIT_FAILURE;
+		}
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	}
+	if ((fd = sock_listen(conf.listen, conf.socket_mode, geteuid() == 0 ? uid : (uid_t)-1,
+	    geteuid() == 0 ? gid : (gid_t)-1)) == -1)
 		return EXIT_FAILURE;
-	if (!drop_privileges(&conf))
+	if (!drop_privileges(&conf, uid, gid))
 		return EXIT_FAILURE;
 	log_info("vardata %s listening on %s, base path \"%s\"", PACKAGE_VERSION,
 	    conf.listen ? conf.listen : "fd 0", conf.base_path);

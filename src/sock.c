@@ -42,7 +42,7 @@ sock_inherited(void)
 }
 
 static int
-sock_unix(const char *path, unsigned mode)
+sock_unix(const char *path, unsigned mode, uid_t uid, gid_t gid)
 {
 	struct sockaddr_un	sun;
 	int			fd = -1;
@@ -62,6 +62,9 @@ sock_unix(const char *path, unsigned mode)
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
 		goto err;
 	if (chmod(path, (mode_t)mode) == -1)
+		goto err;
+	/* Started as root for --user: the socket is the user's (and its group's, for nginx to join). */
+	if (uid != (uid_t)-1 && chown(path, uid, gid) == -1)
 		goto err;
 	if (listen(fd, VD_DEFAULT_BACKLOG) == -1)
 		goto err;
@@ -117,18 +120,19 @@ sock_inet(const char *spec)
 }
 
 int
-sock_listen(const char *spec, unsigned mode)
+sock_listen(const char *spec, unsigned mode, uid_t uid, gid_t gid)
 {
 	if (spec == NULL)
 		return sock_inherited();
 	if (strncmp(spec, "unix:", 5) == 0)
-		return sock_unix(spec + 5, mode);
+		return sock_unix(spec + 5, mode, uid, gid);
 	return sock_inet(spec);
 }
 
 void
 sock_unlink(const char *spec)
 {
-	if (spec != NULL && strncmp(spec, "unix:", 5) == 0)
-		(void)unlink(spec + 5);
+	if (spec != NULL && strncmp(spec, "unix:", 5) == 0 && unlink(spec + 5) == -1 && errno != ENOENT)
+		log_warn("cannot remove the socket %s: %s (its directory must be writable by --user)",
+		    spec + 5, strerror(errno));
 }

@@ -333,10 +333,13 @@ suite('security', {}, (s, test) => {
 		assert.equal((st.mode & 0o7777).toString(8), '666');
 	});
 
+	// Started as root, the socket goes to --user and its group: with 0660,
+	// nginx's user joins that group to connect (it was root's once).
 	for (const mode of ['0600', '0660', '0640'])
-		test(`--socket-mode ${mode}: the socket is created with mode ${mode}`, async () => {
+		test(`--socket-mode ${mode}: the socket is created with mode ${mode}, owned by --user when started as root`, async () => {
 			const sock = path.join(s.dir, `mode-${mode}.sock`);
-			const user = isRoot ? ['--user', (await run(path.join(SRCDIR, 'scripts', 'pgctl'), ['user'])).stdout.toString().trim()] : [];
+			const name = isRoot ? (await run(path.join(SRCDIR, 'scripts', 'pgctl'), ['user'])).stdout.toString().trim() : null;
+			const user = isRoot ? ['--user', name] : [];
 			const p = await vardataByHand(['--db', s.conninfo, '--listen', `unix:${sock}`, '--workers', '1', '--socket-mode', mode, ...user]);
 			try {
 				const seen = await pollUntil(() => fs.existsSync(sock) && /starting 1 workers/.test(p.output()), PROC_DEADLINE_MS);
@@ -344,6 +347,8 @@ suite('security', {}, (s, test) => {
 				const st = fs.statSync(sock);
 				assert.ok(st.isSocket());
 				assert.equal((st.mode & 0o7777).toString(8).padStart(4, '0'), mode);
+				const owner = isRoot ? uidOfUser(name) : { uid: process.getuid(), gid: process.getgid() };
+				assert.deepEqual({ uid: st.uid, gid: st.gid }, owner, 'owner and group');
 			} finally {
 				p.child.kill('SIGTERM');
 			}

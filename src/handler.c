@@ -151,8 +151,11 @@ get_plan(const struct request *req, const struct var_value *v, struct get_plan *
 	memset(p, 0, sizeof(*p));
 	p->rr = RANGE_FULL;
 	p->len = v->length;
-	if (!v->has_bytes)
+	if (!v->has_bytes) {
+		/* A null value is a current representation too: "*" matches it (RFC 9110 section 13.1.2). */
+		p->not_modified = etag_list_matches(req->if_none_match, NULL);
 		return;
+	}
 	snprintf(p->etag, sizeof(p->etag), "\"%s-%d\"", v->ba_id, (int)v->ba_rev);
 	if (etag_list_matches(req->if_none_match, p->etag))
 		p->not_modified = true;

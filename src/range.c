@@ -90,6 +90,8 @@ etag_list_matches(const char *value, const char *etag)
 	p = skip_ows(value);
 	if (*p == '*' && *skip_ows(p + 1) == '\0')
 		return true;
+	if (etag == NULL)
+		return false;
 	while (*p != '\0') {
 		p = skip_ows(p);
 		start = p;

@@ -22,8 +22,9 @@ enum range_result {
 enum range_result	range_parse(const char *value, uint64_t length, uint64_t *off, uint64_t *len);
 /*
  * True when the If-None-Match value (a list of entity tags, or "*") matches
- * etag (the quoted strong tag we send).  Weak comparison, as RFC 9110
- * section 13.1.2 asks for If-None-Match.
+ * etag (the quoted strong tag we send; NULL for a value that has none,
+ * which only "*" matches).  Weak comparison, as RFC 9110 section 13.1.2
+ * asks for If-None-Match.
  */
 bool			etag_list_matches(const char *value, const char *etag);
 

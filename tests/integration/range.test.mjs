@@ -87,6 +87,18 @@ suite('ranges and validators', {}, (s, test) => {
 		assert.ok(r.body.equals(value));
 	});
 
+	test('a null value (no byte array): no ETag; If-None-Match "*" -> 304, a list of tags -> 200', async () => {
+		await s.insertVariable({ name: 'nothing', bytes: null, executionId: pi });
+		const nullUrl = `${E}/process-instance/${pi}/variables/nothing/data`;
+		const star = await s.get(nullUrl, ['-H', 'If-None-Match: *']);
+		assert.equal(star.status, 304);
+		assert.equal(star.headers.etag, undefined);
+		const tags = await s.get(nullUrl, ['-H', 'If-None-Match: "x-1", W/"y-1"']);
+		assert.equal(tags.status, 200);
+		assert.equal(tags.body.length, 0);
+		assert.equal(tags.headers.etag, undefined);
+	});
+
 	test('If-Range: the current ETag honours Range, a stale one sends the whole value', async () => {
 		const tag = await etagInDb('big');
 		const hit = await s.get(url, ['-H', 'Range: bytes=10-19', '-H', `If-Range: ${tag}`]);

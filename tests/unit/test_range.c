@@ -56,6 +56,8 @@ main(void)
 	ok(!etag_list_matches("\"a-1", "\"a-1\""), "unterminated tag");
 	ok(!etag_list_matches("a-1", "\"a-1\""), "unquoted tag");
 	ok(!etag_list_matches(NULL, "\"a-1\""), "no header");
+	ok(etag_list_matches("*", NULL), "star, for a value without a tag");
+	ok(!etag_list_matches("\"a-1\", W/\"\"", NULL), "no tag in a list, for a value without a tag");
 	ok(!etag_list_matches("", "\"a-1\""), "empty header");
 	return done_testing();
 }

@@ -94,7 +94,8 @@ file_headers(struct response *r, const struct var_value *v, char *ct, size_t cts
 	const char	*enc = hash ? hash + 1 : "";
 	char		*disp;
 
-	if (blen > 0 && mime_base_valid(t2, blen))
+	/* TEXT2_ holds at most 4000 characters: ct always has room for a valid type and encoding. */
+	if (blen > 0 && blen < ctsz && mime_base_valid(t2, blen))
 		snprintf(ct, ctsz, "%.*s", (int)blen, t2);
 	else
 		snprintf(ct, ctsz, "application/octet-stream");
@@ -178,7 +179,7 @@ send_value(struct request *req, struct store *st, const struct var_value *v,
     const struct get_plan *p)
 {
 	struct body_sink	bs = { &req->resp, 200, "application/octet-stream", p->len };
-	char			ct[512], cr[96];
+	char			ct[VD_TYPE_NAME_MAX_CHARS + 16], cr[96];
 
 	if (p->etag[0] != '\0')
 		resp_header(&req->resp, "ETag", p->etag);

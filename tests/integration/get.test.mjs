@@ -132,6 +132,19 @@ suite('GET binary data', {}, (s, test) => {
 		});
 	});
 
+	test('File with a long mime type and encoding (TEXT2_ holds 4000 characters) -> the whole of both in Content-Type', async () => {
+		const w = await world();
+		const mime = `application/x-${'a'.repeat(3000)}`;
+		const enc = 'e'.repeat(4000 - mime.length - 1);
+		await s.insertVariable({ name: 'long', type: 'file', text: 'long.bin', text2: `${mime}#${enc}`,
+			bytes: Buffer.from('x'), taskId: w.task });
+		assertValue(await s.get(`${E}/task/${w.task}/localVariables/long/data`), {
+			contentType: `${mime}; charset=${enc}`,
+			body: 'x',
+			disposition: `attachment; filename="long.bin"; filename*=UTF-8''long.bin`,
+		});
+	});
+
 	test('File with an encoding and no mime type ("#enc") -> application/octet-stream; charset=enc', async () => {
 		const w = await world();
 		await s.insertVariable({ name: 'latin', type: 'file', text: 'latin.txt', text2: '#ISO-8859-1',

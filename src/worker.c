@@ -357,12 +357,12 @@ serve_loop(struct worker *w, int listen_fd)
 				while (collect_one(w, false))
 					;
 				/*
-				 * A connection lost just now is still "watched": settle
-				 * before accepting, or a request accepted in this round
-				 * would open a new connection that epoll never watches.
+				 * Settle before accepting: a connection lost just now, or
+				 * idle now and found dead by the next request's check, is
+				 * still "watched", and the new connection a request
+				 * accepted in this round opens would never be.
 				 */
-				if (store_socket(w->st) == -1)
-					settle(w);
+				settle(w);
 			} else if (!accept_ready(w))
 				return EXIT_FAILURE;
 		}

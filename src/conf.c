@@ -37,7 +37,7 @@ static const struct opt_def opts[] = {
 	{ "socket-mode", OPT_SOCKET_MODE, 1, "MODE      octal mode of a unix socket (default 0660)" },
 	{ "user", OPT_USER, 1, "NAME      drop privileges to this user after binding" },
 	{ "allow-root", OPT_ALLOW_ROOT, 0, "          allow serving as root" },
-	{ "spool-dir", OPT_SPOOL_DIR, 1, "DIR       large uploads wait here for their COPY (default $TMPDIR or /var/tmp)" },
+	{ "spool-dir", OPT_SPOOL_DIR, 1, "DIR       large uploads wait here for their COPY (default $TMPDIR or /var/tmp; /var/tmp with --user)" },
 	{ "seccomp", OPT_SECCOMP, 0, "          confine workers with a seccomp filter" },
 	{ "no-prepare", OPT_NO_PREPARE, 0, "          no named prepared statements (PgBouncer transaction pooling)" },
 	{ "shutdown-timeout", OPT_SHUTDOWN_TIMEOUT, 1, "SECONDS   grace period for requests in flight on SIGTERM (default 30)" },
@@ -62,8 +62,6 @@ conf_defaults(struct vd_conf *conf)
 	conf->db = "";
 	conf->workers = ncpu > 0 && ncpu <= VD_MAX_WORKERS ? (unsigned)ncpu : 1;
 	conf->base_path = VD_DEFAULT_BASE_PATH;
-	conf->spool_dir = getenv("TMPDIR") != NULL && *getenv("TMPDIR") == '/' ?
-	    getenv("TMPDIR") : VD_DEFAULT_SPOOL_DIR;
 	conf->socket_mode = VD_DEFAULT_SOCKET_MODE;
 	conf->shutdown_timeout = VD_DEFAULT_SHUTDOWN_TIMEOUT;
 	conf->pipeline = VD_DEFAULT_PIPELINE;

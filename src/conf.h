@@ -29,7 +29,7 @@ struct vd_conf {
 	const char	*base_path;	/* --base-path */
 	unsigned	 socket_mode;	/* --socket-mode */
 	const char	*user;		/* --user: drop privileges to this user */
-	const char	*spool_dir;	/* --spool-dir: where large uploads wait for their COPY */
+	const char	*spool_dir;	/* --spool-dir: where large uploads wait for their COPY; NULL: the default */
 	bool		 allow_root;	/* --allow-root */
 	bool		 seccomp;	/* --seccomp */
 	bool		 no_prepare;	/* --no-prepare: unnamed statements only (PgBouncer transaction pooling) */

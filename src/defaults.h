@@ -46,8 +46,9 @@
 #define VD_DEFAULT_BASE_PATH		"/engine-rest"
 /*
  * Where workers keep their unnamed spool file, unless $TMPDIR says
- * otherwise: /var/tmp, which is on disk, where /tmp is often a tmpfs (the
- * default since Debian 13) and would hold each spooled value in RAM.
+ * otherwise (and not with --user: then $TMPDIR is another user's):
+ * /var/tmp, which is on disk, where /tmp is often a tmpfs (the default
+ * since Debian 13) and would hold each spooled value in RAM.
  */
 #define VD_DEFAULT_SPOOL_DIR		"/var/tmp"
 #define VD_DEFAULT_SOCKET_MODE		0660

@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "defaults.h"
 #include "log.h"
 #include "sandbox.h"
 #include "sock.h"
+#include "store.h"
 #include "supervisor.h"
 
 /*
@@ -82,6 +84,20 @@ main(int argc, char *argv[])
 		return EXIT_FAILURE;
 	if (!drop_privileges(&conf, uid, gid))
 		return EXIT_FAILURE;
+	/*
+	 * $TMPDIR belongs to whoever started vardata: once it runs as --user,
+	 * that is most likely someone else (root's may be private to root).
+	 */
+	if (conf.spool_dir == NULL)
+		conf.spool_dir = conf.user == NULL && getenv("TMPDIR") != NULL && *getenv("TMPDIR") == '/' ?
+		    getenv("TMPDIR") : VD_DEFAULT_SPOOL_DIR;
+	/* Workers that cannot spool would fail at once, and be replaced, in a loop. */
+	if (!store_spool_usable(conf.spool_dir)) {
+		log_error("no spool file can be created in %s: give --spool-dir a directory that %s can write",
+		    conf.spool_dir, conf.user != NULL ? conf.user : "this user");
+		sock_unlink(conf.listen);
+		return EXIT_FAILURE;
+	}
 	log_info("vardata %s listening on %s, base path \"%s\"", PACKAGE_VERSION,
 	    conf.listen ? conf.listen : "fd 0", conf.base_path);
 	return supervisor_run(&conf, fd);

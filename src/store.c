@@ -360,6 +360,17 @@ spool_open(const char *dir)
 	return fd;
 }
 
+bool
+store_spool_usable(const char *dir)
+{
+	int	fd;
+
+	if ((fd = spool_open(dir)) == -1)
+		return false;
+	close(fd);
+	return true;
+}
+
 struct store *
 store_new(const struct vd_conf *conf)
 {

@@ -26,6 +26,8 @@ enum scope_kind {
 struct store;
 
 struct store	*store_new(const struct vd_conf *conf);
+/* Whether this process can create a spool file in dir (the reason is logged when not). */
+bool		 store_spool_usable(const char *dir);
 void		 store_free(struct store *st);
 /* Connects (again) when there is no healthy connection; VD_ERR_DB_UNAVAILABLE when that fails. */
 enum vd_err	 store_connect(struct store *st) VD_MUSTCHECK;

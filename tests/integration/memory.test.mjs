@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import { BIN, suite } from './harness.mjs';
+import { BIN, isRoot, suite } from './harness.mjs';
 import { childrenOf, openFiles } from './lib/procs.mjs';
 
 const E = '/engine-rest';
@@ -37,8 +37,9 @@ async function spoolFiles(pid) {
 	return files;
 }
 
-// --spool-dir's default: $TMPDIR, else /var/tmp (on disk, where /tmp may be a tmpfs).
-const SPOOL_DIR = process.env.TMPDIR?.startsWith('/') ? process.env.TMPDIR.replace(/\/+$/, '') : '/var/tmp';
+// --spool-dir's default: $TMPDIR, else /var/tmp (on disk, where /tmp may be
+// a tmpfs); with --user (the harness's when run as root) always /var/tmp.
+const SPOOL_DIR = !isRoot && process.env.TMPDIR?.startsWith('/') ? process.env.TMPDIR.replace(/\/+$/, '') : '/var/tmp';
 
 // Writes SIZE random bytes to a new file; returns its path and their SHA-256.
 function randomFile(s) {

@@ -356,6 +356,47 @@ suite('security', {}, (s, test) => {
 			assert.deepEqual(r, { code: 0, signal: null }, `exit after SIGTERM: ${p.output()}`);
 		});
 
+	// ---- the spool directory ----
+
+	test('--spool-dir that the workers cannot write: refuses to start, exit status not 0, a clear message', async () => {
+		// Ours (root's when run as root), 0500: --user cannot write in it.
+		const dir = path.join(s.dir, 'read-only');
+		await fsp.mkdir(dir, { mode: 0o500 });
+		const user = isRoot ? ['--user', (await run(path.join(SRCDIR, 'scripts', 'pgctl'), ['user'])).stdout.toString().trim()] : [];
+		const sock = path.join(s.dir, 'nospool.sock');
+		const p = await vardataByHand(['--db', s.conninfo, '--listen', `unix:${sock}`, '--workers', '1',
+			'--spool-dir', dir, ...user]);
+		const r = await waitExit(p);
+		assert.notEqual(r, 'timeout', 'it exits');
+		assert.ok(r.code !== 0 && r.code !== null, `exit status ${JSON.stringify(r)}`);
+		assert.match(p.output(), new RegExp(`no spool file can be created in ${dir}: give --spool-dir a directory`));
+		assert.doesNotMatch(p.output(), /starting \d+ workers/, 'no worker started');
+	});
+
+	test('started as root with --user, a $TMPDIR private to root is not the spool directory', async (t) => {
+		if (!isRoot) {
+			t.skip('needs root');
+			return;
+		}
+		const privateTmp = path.join(s.dir, 'root-tmp');
+		await fsp.mkdir(privateTmp, { mode: 0o700 });
+		const sock = path.join(s.dir, 'roottmp.sock');
+		const name = (await run(path.join(SRCDIR, 'scripts', 'pgctl'), ['user'])).stdout.toString().trim();
+		const child = spawn(BIN, ['--db', s.conninfo, '--listen', `unix:${sock}`, '--workers', '1', '--user', name],
+			{ stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: privateTmp } });
+		let out = '';
+		child.stdout.on('data', (c) => { out += c; });
+		child.stderr.on('data', (c) => { out += c; });
+		const exit = new Promise((resolve) => child.on('exit', (code, sig) => resolve({ code, signal: sig })));
+		try {
+			assert.ok(await pollUntil(() => /connected to the database/.test(out), PROC_DEADLINE_MS), `a worker serves: ${out}`);
+			assert.doesNotMatch(out, /spool/);
+		} finally {
+			child.kill('SIGTERM');
+		}
+		assert.deepEqual(await waitExit({ child, exit }), { code: 0, signal: null }, out);
+	});
+
 	for (const bad of ['0999', '1777x', '-1', ''])
 		test(`--socket-mode "${bad}" is refused with exit status 2`, async () => {
 			const p = await vardataByHand(['--listen', `unix:${path.join(s.dir, 'bad.sock')}`, '--socket-mode', bad]);

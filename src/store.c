@@ -172,6 +172,19 @@ enum {
 "UPDATE act_ru_task SET rev_ = rev_ + 1, last_updated_ = localtimestamp, task_state_ = 'Updated'"
 
 /*
+ * A write that lands on a task must find the task when it touches it: an
+ * engine completing or deleting the task may have deleted it meanwhile (the
+ * write then waited for its row lock).  Committed anyway, the variable
+ * would outlive its task, where nothing ever deletes it, and its execution
+ * could no longer be deleted (the foreign key).  So the statement divides
+ * by the rows touched (count: a subquery over the touching CTE, so nothing
+ * is folded at plan time), fails with division_by_zero (TASK_GONE) and
+ * undoes all of it; st_fail() answers it as a missing scope.
+ */
+#define TASK_GONE	"22012"
+#define TOUCHED_OR_FAIL(count)	"1 / (" count ")::integer"
+
+/*
  * What vd_write and vd_write_local do once the variable (hit) is locked:
  * the scope for a new variable, the update or the insert, the byte array,
  * the task touched, and the counts store_put_recv() checks.
@@ -190,10 +203,12 @@ enum {
 BLOB_INSERT("$8", "$3", "$9", " AND (EXISTS (SELECT 1 FROM u) OR EXISTS (SELECT 1 FROM ins))") "," \
 " d AS (DELETE FROM act_ge_bytearray WHERE id_ = (SELECT old_ba FROM u)" \
 "   AND id_ IS DISTINCT FROM $8)," \
-" tk AS (" TOUCH_TASK " WHERE id_ = COALESCE((SELECT scope FROM u WHERE kind = 't')," \
-"     (SELECT task_id_ FROM ins WHERE task_id_ = var_scope_)))" \
+" touch AS (SELECT COALESCE((SELECT scope FROM u WHERE kind = 't')," \
+"     (SELECT task_id_ FROM ins WHERE task_id_ = var_scope_)) AS task)," \
+" tk AS (" TOUCH_TASK " WHERE id_ = (SELECT task FROM touch) RETURNING 1)" \
 " SELECT (SELECT count(*) FROM chain WHERE depth >= 0), (SELECT count(*) FROM u)," \
-"   (SELECT count(*) FROM ins)"
+"   (SELECT count(*) FROM ins), CASE WHEN (SELECT task FROM touch) IS NOT NULL" \
+"     THEN " TOUCHED_OR_FAIL("SELECT count(*) FROM tk") " END"
 
 enum stmt {
 	ST_LOOKUP, ST_LOOKUP_INSTANCE, ST_SLICE, ST_SLICES, ST_LOCK, ST_UPDATE, ST_INSERT,
@@ -265,8 +280,9 @@ static const struct {
 	    " u AS (UPDATE act_ru_variable" VARIABLE_SET("$2", "$3", "$4", "$5")
 	    "   WHERE id_ = $1 RETURNING id_),"
 	    " d AS (DELETE FROM act_ge_bytearray WHERE id_ = $7 AND id_ IS DISTINCT FROM $5),"
-	    " t AS (" TOUCH_TASK " WHERE id_ = $6)"
-	    " SELECT count(*) FROM u" },
+	    " t AS (" TOUCH_TASK " WHERE id_ = $6 RETURNING 1)"
+	    " SELECT (SELECT count(*) FROM u), CASE WHEN $6::varchar IS NOT NULL"
+	    "   THEN " TOUCHED_OR_FAIL("SELECT count(*) FROM t") " END" },
 	/*
 	 * A new variable.  ON CONFLICT: a concurrent first write of the same
 	 * name got there first; no row comes back and store_put() retries as
@@ -278,8 +294,9 @@ static const struct {
 	    " VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14::boolean,"
 	    "   $15)"
 	    " ON CONFLICT (var_scope_, name_) DO NOTHING RETURNING id_, task_id_),"
-	    " t AS (" TOUCH_TASK " WHERE id_ = (SELECT task_id_ FROM ins) AND id_ = $13)"
-	    " SELECT id_ FROM ins" },
+	    " t AS (" TOUCH_TASK " WHERE id_ = (SELECT task_id_ FROM ins) AND id_ = $13 RETURNING 1)"
+	    " SELECT id_, CASE WHEN task_id_ = $13 THEN " TOUCHED_OR_FAIL("SELECT count(*) FROM t") " END"
+	    " FROM ins" },
 	/*
 	 * A whole write of a small value in one statement, as ST_LOCK and then
 	 * ST_UPDATE or ST_INSERT do it in a transaction, so that it can be
@@ -414,6 +431,10 @@ st_fail(struct store *st, const PGresult *res, const char *what)
 	char		 line[512];
 	size_t		 n;
 
+	if (state != NULL && strcmp(state, TASK_GONE) == 0) {
+		log_warn("%s: the task the write landed on was deleted meanwhile; nothing written", what);
+		return VD_ERR_PUT_FAILED;
+	}
 	snprintf(line, sizeof(line), "%s", msg != NULL ? msg : "");
 	n = strlen(line);
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == ' '))
@@ -991,7 +1012,7 @@ store_put_recv(struct store *st, bool wait, enum vd_err *err, bool *lost)
 		return false;
 	if (*err != VD_OK)
 		return true;
-	if (PQntuples(res) != 1 || PQnfields(res) != 3)
+	if (PQntuples(res) != 1 || PQnfields(res) != 4)
 		*err = VD_ERR_INTERNAL;
 	else if (bin_int(res, 0, 0) == 0)
 		*err = VD_ERR_PUT_FAILED;

@@ -2,7 +2,9 @@
 // status, exception type, message and code, and the raw body text.
 
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { suite } from './harness.mjs';
+import { pollUntil } from './lib/procs.mjs';
 import { assertError, assertNoContent } from './expect.mjs';
 
 const E = '/engine-rest';
@@ -31,6 +33,37 @@ suite('POST errors', {}, (s, test) => {
 			assertError(await s.postMultipart(p, [dataPart]), 500, 'RestException', message, 0);
 			const [[n]] = await s.sql("select count(*) from act_ru_variable where name_ = 'v'");
 			assert.equal(n, '0');
+		});
+	}
+
+	// A write to a task that an engine deletes (completing it) while the
+	// write waits for the task's row: the variable must not outlive the
+	// task, where nothing would ever delete it and its execution could no
+	// longer be deleted (the foreign key).  The write fails as for a task
+	// that does not exist, and undoes all it did.
+	for (const [label, size, kind] of [
+		['a small value (one pipelined statement), localVariables', 100, 'localVariables'],
+		['a value over 64 KiB (COPY, then the variable), localVariables', 200_000, 'localVariables'],
+		['a small value, variables', 100, 'variables'],
+	]) {
+		test(`${label}: the task deleted while the write waits for it -> 500 "Cannot put ...", nothing stored`, async () => {
+			const task = s.uid('task');
+			await s.createTask(task);
+			const release = await s.holdTransaction(`DELETE FROM act_ru_task WHERE id_ = '${task}';`);
+			let answer;
+			try {
+				answer = s.postMultipart(`${E}/task/${task}/${kind}/gone/data`, [{ ...dataPart, data: crypto.randomBytes(size) }]);
+				const waiting = await pollUntil(async () => {
+					const [[n]] = await s.sql(`select count(*) from pg_stat_activity
+						where application_name = 'vardata' and wait_event_type = 'Lock'`);
+					return n === '1' ? true : null;
+				}, 20_000);
+				assert.ok(waiting, 'the write waits for the task row the delete holds');
+			} finally {
+				await release();
+			}
+			assertError(await answer, 500, 'RestException', `Cannot put task variable gone: task ${task} doesn't exist: task is null`, 0);
+			await nothingStored({ task }, 'gone');
 		});
 	}
 

@@ -385,16 +385,23 @@ export class Stack {
 	// Holds an ACCESS EXCLUSIVE lock on table in a transaction of its own, so
 	// that vardata's statements on it wait; resolves once the lock is held,
 	// with a function that commits and ends the session.
-	async holdLock(table) {
+	holdLock(table) {
+		return this.holdTransaction(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE;`);
+	}
+
+	// Runs sql in a transaction of its own and leaves it open (its row and
+	// table locks held); resolves once sql has run, with a function that
+	// commits and ends the session.
+	async holdTransaction(sql) {
 		const child = spawn(PGCTL, ['psql', this.dir, '-X', '-q', '-v', 'ON_ERROR_STOP=1'], { stdio: ['pipe', 'pipe', 'pipe'] });
 		let out = '';
 		child.stdout.on('data', (d) => { out += d; });
 		child.stderr.on('data', (d) => { out += d; });
 		const ended = new Promise((resolve) => child.on('close', resolve));
-		child.stdin.write(`BEGIN;\nLOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE;\n\\echo locked\n`);
-		for (let waited = 0; !out.includes('locked'); waited += 20) {
+		child.stdin.write(`BEGIN;\n${sql}\n\\echo held\n`);
+		for (let waited = 0; !out.includes('held'); waited += 20) {
 			if (waited > COMMAND_TIMEOUT_MS || child.exitCode !== null)
-				throw new Error(`cannot lock ${table}: ${out}`);
+				throw new Error(`cannot run and hold ${sql}: ${out}`);
 			await delay(20);
 		}
 		return async () => {

@@ -9,6 +9,7 @@ import http from 'node:http';
 import { after } from 'node:test';
 import { freePort, suite } from './harness.mjs';
 import { assertError, assertNoContent, assertValue } from './expect.mjs';
+import { rawExchange, rawPost } from './lib/raw.mjs';
 
 const E = '/engine-rest';
 
@@ -95,6 +96,17 @@ suite('nginx drop-in next to Camunda', { nginxConf: 'camunda-dropin.conf', camun
 		const info = await toEngine('POST', `${E}/process-definition/key/invoice/start`, body);
 		assert.equal(info.length, body.length);
 		assert.equal(info.sha256, crypto.createHash('sha256').update(body).digest('hex'));
+	});
+
+	// nginx refuses a body over client_max_body_size itself.  The vardata
+	// location has error pages of its own, and a location with any inherits
+	// none from the server: its 413 was once nginx's HTML page.
+	test('a declared body over 1 GiB -> 413 JSON from nginx, for vardata and for the engine', async () => {
+		for (const p of [`${E}/task/t1/localVariables/x/data`, `${E}/process-definition/key/invoice/start`]) {
+			const res = await rawExchange(s.port, rawPost(p, Buffer.alloc(0), 'multipart/form-data; boundary=x',
+				{ contentLength: 2_000_000_000 }));
+			assertError(res, 413, 'RestException', 'request body exceeds the size limit (client_max_body_size 1024m)');
+		}
 	});
 
 	test('the internal vardata location cannot be requested directly', async () => {

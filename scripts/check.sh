@@ -70,7 +70,7 @@ print_failed_logs() {
 			failures+=$(awk '/^not ok / { n = 40 } n > 0 { print; n--; if ($0 ~ /^# *\.\.\.$/) n = 0 }' \
 				"$log" 2>/dev/null | head -n 200)
 		fi
-	done < <(find "$builddir/tests" -name '*.trs' -print0 2>/dev/null)
+	done < <(find "$builddir/tests" "$builddir/bench" -name '*.trs' -print0 2>/dev/null)
 }
 
 # configure, make, make check in one build directory.
@@ -82,8 +82,8 @@ build_and_check() {
 	mkdir -p -- "$builddir"
 	rm -f -- "$builddir/test-suite.log"
 	# No results of an earlier run may be taken for this one's.
-	if [[ -d $builddir/tests ]]; then
-		find "$builddir/tests" \( -name '*.trs' -o -name '*.log' \) -type f -delete
+	if [[ -d $builddir/tests || -d $builddir/bench ]]; then
+		find "$builddir/tests" "$builddir/bench" \( -name '*.trs' -o -name '*.log' \) -type f -delete 2>/dev/null || true
 	fi
 	if ! (cd -- "$builddir" && "$root/configure" --quiet "$@"); then
 		step_failed "$name: configure (see $name/config.log)"

@@ -104,7 +104,7 @@ suite('nginx drop-in next to Camunda', { nginxConf: 'camunda-dropin.conf', camun
 	test('a declared body over 1 GiB -> 413 JSON from nginx, for vardata and for the engine', async () => {
 		for (const p of [`${E}/task/t1/localVariables/x/data`, `${E}/process-definition/key/invoice/start`]) {
 			const res = await rawExchange(s.port, rawPost(p, Buffer.alloc(0), 'multipart/form-data; boundary=x',
-				{ contentLength: 2_000_000_000 }));
+				{ contentLength: 2_000_000_000 }), { halfClose: true });
 			assertError(res, 413, 'RestException', 'request body exceeds the size limit (client_max_body_size 1024m)');
 		}
 	});

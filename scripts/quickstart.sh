@@ -82,13 +82,16 @@ build() {
 	[[ -x $bin ]] || die "no binary at $bin after the build"
 }
 
-# The pid of the vardata pool that a run started, if it is still running.
+# The pid of the vardata pool that a run started, if it is still running:
+# a vardata listening on this run's socket, not any process that got the
+# pid since.
 vardata_pid() {
 	local pid
 	[[ -f $run/vardata.pid ]] || return 0
 	pid=$(<"$run/vardata.pid")
 	if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null &&
-		[[ $(cat "/proc/$pid/comm" 2>/dev/null) == vardata ]]; then
+		[[ $(cat "/proc/$pid/comm" 2>/dev/null) == vardata ]] &&
+		tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "unix:$run/vardata.sock"; then
 		printf '%s\n' "$pid"
 	fi
 }

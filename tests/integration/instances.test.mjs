@@ -20,7 +20,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { BIN, SRCDIR, Stack, freePort, isRoot, run } from './harness.mjs';
+import { BIN, SRCDIR, Stack, freePort, isRoot, multipart, run } from './harness.mjs';
 import { Load, isJsonError, send, stopRunning } from './lib/load.mjs';
 import { alive, childrenOf, pollUntil, signal } from './lib/procs.mjs';
 
@@ -334,6 +334,23 @@ poolsSuite('two pools through PgBouncer (transaction pooling), --no-prepare', { 
 		assert.ok(servers.length >= 1 && servers.length <= Number(config.default_pool_size), `server connections: ${servers.length}`);
 		assert.equal(Number(backends), servers.length, 'every PostgreSQL connection is one of PgBouncer\'s');
 		s.log(`pgbouncer: ${clients.length} clients, ${servers.length} server connections`);
+	});
+
+	// A file's Content-Disposition carries its name twice (a fallback and
+	// the percent-encoded UTF-8 form): 600 non-ASCII characters make a
+	// header of about 8 KiB, past nginx's default header buffer, which this
+	// configuration once kept.
+	test('a File with a 600-character non-ASCII name downloads through both pools\' nginx', async () => {
+		const name = `${'ü'.repeat(600)}.txt`;
+		const value = crypto.randomBytes(100);
+		const mp = multipart([{ name: 'data', filename: name, contentType: 'application/octet-stream', data: value },
+			{ name: 'valueType', data: 'File' }]);
+		const p = `/engine-rest/task/${TASK}/localVariables/long-name/data`;
+		assert.equal((await send(s.port, 'POST', p, { headers: { 'Content-Type': mp.contentType }, body: mp.body })).status, 204);
+		const r = await send(s.port, 'GET', p);
+		assert.equal(r.status, 200, r.body.toString().slice(0, 200));
+		assert.ok(r.body.equals(value), 'the value');
+		assert.ok(r.headers['content-disposition'].endsWith(`filename*=UTF-8''${'%C3%BC'.repeat(600)}.txt`));
 	});
 
 	test('SIGTERM of one pool under load: no request fails, the other pool takes over, the stopped pool exits 0', async () => {

@@ -9,8 +9,8 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import { BIN, isRoot, suite } from './harness.mjs';
+import { download } from './lib/load.mjs';
 import { childrenOf, openFiles } from './lib/procs.mjs';
 
 const E = '/engine-rest';
@@ -58,24 +58,6 @@ function randomFile(s) {
 	return { file, sha256: hash.digest('hex') };
 }
 
-// GETs url and hashes the body as it arrives: status, headers, length, SHA-256.
-function getHashed(s, url) {
-	return new Promise((resolve, reject) => {
-		const req = http.get(s.url(url), { agent: false }, (res) => {
-			const hash = crypto.createHash('sha256');
-			let length = 0;
-			res.on('data', (c) => {
-				length += c.length;
-				hash.update(c);
-			});
-			res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, length, sha256: hash.digest('hex') }));
-			res.on('error', reject);
-		});
-		req.setTimeout(300_000, () => req.destroy(new Error(`GET ${url}: timed out`)));
-		req.on('error', reject);
-	});
-}
-
 suite('bounded memory', { workers: 1 }, (s, test) => {
 	test(`a ${SIZE >> 20} MiB upload and download keep the worker under ${LIMIT_KIB >> 10} MiB`, async () => {
 		const pi = s.uid('pi');
@@ -97,10 +79,10 @@ suite('bounded memory', { workers: 1 }, (s, test) => {
 		assert.equal(spools.length, 1, 'the worker has one spool file');
 		assert.equal(spools[0].size, 0, 'the spool file is empty after the upload');
 		assert.equal(spools[0].dir, fs.realpathSync(SPOOL_DIR), 'the spool file is in the default --spool-dir');
-		const r = await getHashed(s, url);
+		const r = await download(s.port, url, { timeout: 300_000 });
 		assert.equal(r.status, 200);
 		assert.equal(r.headers['content-length'], String(SIZE), 'Content-Length is sent up front');
-		assert.equal(r.length, SIZE);
+		assert.equal(r.received, SIZE);
 		assert.equal(r.sha256, value.sha256, 'the value, byte for byte');
 		const afterDownload = peakKiB(worker);
 		assert.deepEqual(await childrenOf(s.proc.pid), [worker], 'the same worker served both');

@@ -213,7 +213,8 @@ export class Stack {
 			// and the tests see the failed request and the supervisor's
 			// "killed by signal 31" in vardata.log.
 			'--seccomp',
-			...this.vardataArgs,
+			// A function: arguments that need the running cluster (its conninfo).
+			...(typeof this.vardataArgs === 'function' ? this.vardataArgs(this) : this.vardataArgs),
 		];
 		if (isRoot) {
 			// vardata refuses to serve as root; run it as the cluster's

@@ -472,18 +472,57 @@ conn_message(const struct store *st, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * The session's planner settings, for the statements above, which are all
+ * written for one plan that serves every parameter value (a scope kind that
+ * does not apply probes an index for a null) and read or change a row or
+ * two found by an index:
+ * - plan_cache_mode (PostgreSQL 12 and later): left to choose, PostgreSQL
+ *   plans the first five executions for their values and then compares.
+ *   The write statements' custom plans cost about as much as their generic
+ *   plan plus the planner's own cost, so the choice flips with the tables'
+ *   statistics, and on the wrong side every write is planned again: half of
+ *   its time in the database.
+ * - enable_bitmapscan: for one row by its key, the planner rates a bitmap
+ *   scan and a plain index scan nearly the same and picks either as the
+ *   statistics move; the bitmap scan costs more to set up and run, a sixth
+ *   of a small GET's throughput here.
+ * Both only steer the planner: no statement's result depends on them.  With
+ * --no-prepare (PgBouncer's transaction pooling) nothing is set: a session
+ * setting would stay on whichever server connection it reached.
+ */
+static enum vd_err
+st_session_settings(struct store *st)
+{
+	PGresult	*res;
+	enum vd_err	 e = VD_OK;
+
+	res = PQexec(st->conn, "SET enable_bitmapscan = off");
+	if (PQresultStatus(res) == PGRES_COMMAND_OK && PQserverVersion(st->conn) >= 120000) {
+		PQclear(res);
+		res = PQexec(st->conn, "SET plan_cache_mode = force_generic_plan");
+	}
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		e = st_fail(st, res, "SET");
+	PQclear(res);
+	return e;
+}
+
 static enum vd_err
 st_prepare_all(struct store *st)
 {
 	PGresult	*res;
+	enum vd_err	 e;
 	int		 i;
 
 	if (st->conf->no_prepare)
 		return VD_OK;
+	if ((e = st_session_settings(st)) != VD_OK)
+		return e;
 	for (i = 0; i < ST__COUNT; i++) {
 		res = PQprepare(st->conn, stmts[i].name, stmts[i].sql, stmts[i].nparams, NULL);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			enum vd_err e = st_fail(st, res, stmts[i].name);
+			e = st_fail(st, res, stmts[i].name);
 			PQclear(res);
 			return e;
 		}

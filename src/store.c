@@ -483,10 +483,10 @@ conn_message(const struct store *st, char *buf, size_t size)
  *   plan plus the planner's own cost, so the choice flips with the tables'
  *   statistics, and on the wrong side every write is planned again: half of
  *   its time in the database.
- * - enable_bitmapscan: for one row by its key, the planner rates a bitmap
- *   scan and a plain index scan nearly the same and picks either as the
- *   statistics move; the bitmap scan costs more to set up and run, a sixth
- *   of a small GET's throughput here.
+ * - enable_bitmapscan: for a row or two by their key, the planner rates a
+ *   bitmap scan and a plain index scan nearly the same and picks either as
+ *   the statistics move; the bitmap scan does a little more work for the
+ *   same row, and a plan that stays put is easier to reason about.
  * Both only steer the planner: no statement's result depends on them.  With
  * --no-prepare (PgBouncer's transaction pooling) nothing is set: a session
  * setting would stay on whichever server connection it reached.

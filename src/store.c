@@ -171,6 +171,25 @@ enum {
 #define TOUCHED_OR_FAIL(count)	"1 / (" count ")::integer"
 
 /*
+ * The locked variable (hit) set to its new value, unless its byte array is
+ * one this statement's snapshot cannot see (see vd_write): old_ba is the
+ * byte array it had, more adds columns.
+ */
+#define HIT_UPDATE(type, text, text2, bytearray, more) \
+" u AS (UPDATE act_ru_variable v" VARIABLE_SET(type, text, text2, bytearray) \
+"   FROM hit WHERE v.id_ = hit.id_ AND (hit.bytearray_id_ IS NULL OR EXISTS" \
+"     (SELECT 1 FROM act_ge_bytearray ob WHERE ob.id_ = hit.bytearray_id_))" \
+"   RETURNING hit.bytearray_id_ AS old_ba" more ")"
+
+/* Whether the variable was updated (u) or inserted (ins). */
+#define WROTE "(EXISTS (SELECT 1 FROM u) OR EXISTS (SELECT 1 FROM ins))"
+
+/* The byte array the update replaced, unless it is the new one. */
+#define OLD_BLOB_DELETE(bytearray) \
+" d AS (DELETE FROM act_ge_bytearray WHERE id_ = (SELECT old_ba FROM u)" \
+"   AND id_ IS DISTINCT FROM " bytearray ")"
+
+/*
  * What vd_write does once the variable (hit) is locked:
  * the scope for a new variable, the update or the insert, the byte array,
  * the task touched, and the counts store_put_recv() checks.
@@ -178,17 +197,13 @@ enum {
 #define WRITE_REST \
 " target AS MATERIALIZED (SELECT * FROM chain WHERE depth >= 0 AND NOT EXISTS (SELECT 1 FROM hit)" \
 "   ORDER BY depth DESC LIMIT 1)," \
-" u AS (UPDATE act_ru_variable v" VARIABLE_SET("$5", "$6", "$7", "$8") \
-"   FROM hit WHERE v.id_ = hit.id_ AND (hit.bytearray_id_ IS NULL OR EXISTS" \
-"     (SELECT 1 FROM act_ge_bytearray ob WHERE ob.id_ = hit.bytearray_id_))" \
-"   RETURNING hit.bytearray_id_ AS old_ba, hit.kind, hit.scope)," \
+HIT_UPDATE("$5", "$6", "$7", "$8", ", hit.kind, hit.scope") "," \
 " ins AS (INSERT INTO act_ru_variable" VARIABLE_COLUMNS \
 "   SELECT $10, 1, $5, $3, t.exec_id, t.proc_inst_id, t.proc_def_id, t.case_exec_id," \
 "     t.case_inst_id, t.task_id, $8, $6, $7, t.id, 1, t.concurrent_local, t.tenant_id FROM target t" \
 "   ON CONFLICT (var_scope_, name_) DO NOTHING RETURNING task_id_, var_scope_)," \
-BLOB_INSERT("$8", "$3", "$9", " AND (EXISTS (SELECT 1 FROM u) OR EXISTS (SELECT 1 FROM ins))") "," \
-" d AS (DELETE FROM act_ge_bytearray WHERE id_ = (SELECT old_ba FROM u)" \
-"   AND id_ IS DISTINCT FROM $8)," \
+BLOB_INSERT("$8", "$3", "$9", " AND " WROTE) "," \
+OLD_BLOB_DELETE("$8") "," \
 " touch AS (SELECT COALESCE((SELECT scope FROM u WHERE kind = 't')," \
 "     (SELECT task_id_ FROM ins WHERE task_id_ = var_scope_)) AS task)," \
 " tk AS (" TOUCH_TASK " WHERE id_ = (SELECT task FROM touch) RETURNING 1)" \
@@ -208,27 +223,22 @@ BLOB_INSERT("$8", "$3", "$9", " AND (EXISTS (SELECT 1 FROM u) OR EXISTS (SELECT 
  * variable id; the answer has vd_write's four columns.  The arguments:
  * the scope's row (id, then WRITE_COLS); which of the variables of that
  * name is the scope's (SCOPE_VARIABLE_WHERE for that kind); and what a
- * write to a task adds (touch, with LOCAL_WROTE: whether anything was
- * written), then the answer's check that the touch found the task.
+ * write to a task adds (touch, when WROTE), then the answer's check that
+ * the touch found the task.
  */
-#define LOCAL_WROTE "(EXISTS (SELECT 1 FROM u) OR EXISTS (SELECT 1 FROM ins))"
 #define LOCAL_WRITE(scope, variable, touch, touched) \
 "WITH s(id" WRITE_COLS ") AS MATERIALIZED (" scope ")," \
 " hit AS MATERIALIZED (SELECT v.id_, v.bytearray_id_ FROM s," \
 "   LATERAL (SELECT v.id_, v.bytearray_id_ FROM act_ru_variable v" \
 "   WHERE v.var_scope_ = s.id AND v.name_ = $2 AND " variable " FOR UPDATE) v)," \
-" u AS (UPDATE act_ru_variable v" VARIABLE_SET("$3", "$4", "$5", "$6") \
-"   FROM hit WHERE v.id_ = hit.id_ AND (hit.bytearray_id_ IS NULL OR EXISTS" \
-"     (SELECT 1 FROM act_ge_bytearray ob WHERE ob.id_ = hit.bytearray_id_))" \
-"   RETURNING hit.bytearray_id_ AS old_ba)," \
+HIT_UPDATE("$3", "$4", "$5", "$6", "") "," \
 " ins AS (INSERT INTO act_ru_variable" VARIABLE_COLUMNS \
 "   SELECT $8, 1, $3, $2, s.exec_id, s.proc_inst_id, s.proc_def_id, s.case_exec_id," \
 "     s.case_inst_id, s.task_id, $6, $4, $5, s.id, 1, s.concurrent_local, s.tenant_id FROM s" \
 "   WHERE NOT EXISTS (SELECT 1 FROM hit)" \
 "   ON CONFLICT (var_scope_, name_) DO NOTHING RETURNING 1)," \
-BLOB_INSERT("$6", "$2", "$7", " AND " LOCAL_WROTE) "," \
-" d AS (DELETE FROM act_ge_bytearray WHERE id_ = (SELECT old_ba FROM u)" \
-"   AND id_ IS DISTINCT FROM $6)" touch \
+BLOB_INSERT("$6", "$2", "$7", " AND " WROTE) "," \
+OLD_BLOB_DELETE("$6") touch \
 " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM u), (SELECT count(*) FROM ins), " touched
 
 enum stmt {
@@ -343,8 +353,8 @@ static const struct {
 	[ST_WRITE_TASK] = { "vd_write_task", 8, LOCAL_WRITE(
 	    "SELECT t.id_" WRITE_COLS_TASK " FROM act_ru_task t" WRITE_JOIN_TASK " WHERE t.id_ = $1",
 	    TASK_VARIABLE("s.id"),
-	    ", tk AS (" TOUCH_TASK " WHERE id_ = (SELECT id FROM s) AND " LOCAL_WROTE " RETURNING 1)",
-	    "CASE WHEN " LOCAL_WROTE " THEN " TOUCHED_OR_FAIL("SELECT count(*) FROM tk") " END") },
+	    ", tk AS (" TOUCH_TASK " WHERE id_ = (SELECT id FROM s) AND " WROTE " RETURNING 1)",
+	    "CASE WHEN " WROTE " THEN " TOUCHED_OR_FAIL("SELECT count(*) FROM tk") " END") },
 	[ST_WRITE_EXEC] = { "vd_write_exec", 8, LOCAL_WRITE(
 	    "SELECT e.id_" WRITE_COLS_EXEC " FROM act_ru_execution e WHERE e.id_ = $1",
 	    EXEC_VARIABLE("s.id"), "", "NULL::integer") },

@@ -515,11 +515,11 @@ conn_message(const struct store *st, char *buf, size_t size)
  * does not apply probes an index for a null) and read or change a row or
  * two found by an index:
  * - plan_cache_mode (PostgreSQL 12 and later): left to choose, PostgreSQL
- *   plans the first five executions for their values and then compares.
- *   The write statements' custom plans cost about as much as their generic
- *   plan plus the planner's own cost, so the choice flips with the tables'
- *   statistics, and on the wrong side every write is planned again: half of
- *   its time in the database.
+ *   plans the first five executions for their values and then keeps the
+ *   generic plan only if its estimate is no higher than theirs plus an
+ *   allowance for planning.  For the write statement the two nearly tie,
+ *   so the choice flips with the tables' statistics, and on the wrong side
+ *   every write is planned again: half of its time in the database.
  * - enable_bitmapscan: for a row or two by their key, the planner rates a
  *   bitmap scan and a plain index scan nearly the same and picks either as
  *   the statistics move; the bitmap scan does a little more work for the

@@ -10,7 +10,6 @@
 
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
-import path from 'node:path';
 import { delay, suite } from './harness.mjs';
 import { assertError, assertNoContent, assertValue } from './expect.mjs';
 
@@ -26,15 +25,14 @@ const STATEMENT = /\bLOG:\s+(statement|execute [^:\s]+): (.*)$/;
 const RECOVERY_DEADLINE_MS = 60_000;
 
 suite('a configured base path; one SQL round trip per scope chain', { vardataArgs: ['--base-path', BASE] }, (s, test) => {
-	const pgLog = () => path.join(s.dir, 'postgres.log');
 
 	// Runs fn (HTTP requests only: no psql inside) and returns the
 	// statements the database logged meanwhile, as [kind, sql].  Each is
 	// logged by the backend before it answers, so before vardata answers.
 	async function statementsOf(fn) {
-		const mark = (await fsp.stat(pgLog())).size;
+		const mark = (await fsp.stat(s.postgresLog)).size;
 		await fn();
-		const text = (await fsp.readFile(pgLog())).subarray(mark).toString('utf8');
+		const text = (await fsp.readFile(s.postgresLog)).subarray(mark).toString('utf8');
 		return text.split('\n').map((l) => STATEMENT.exec(l)).filter(Boolean).map((m) => [m[1], m[2]]);
 	}
 

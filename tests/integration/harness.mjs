@@ -282,6 +282,11 @@ export class Stack {
 		return path.join(this.dir, 'vardata.log');
 	}
 
+	// The cluster's server log (pgctl start writes it there).
+	get postgresLog() {
+		return path.join(this.dir, 'postgres.log');
+	}
+
 	url(p) {
 		return this.base + p;
 	}

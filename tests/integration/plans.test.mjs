@@ -13,7 +13,6 @@
 
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
-import path from 'node:path';
 import { suite } from './harness.mjs';
 
 const E = '/engine-rest';
@@ -27,7 +26,7 @@ function withAutoExplain(stack) {
 // The plans auto_explain logged for statements whose text starts with
 // prefix: each the text after its "Query Text:" line.
 async function plansOf(stack, prefix) {
-	const log = await fsp.readFile(path.join(stack.dir, 'postgres.log'), 'utf8');
+	const log = await fsp.readFile(stack.postgresLog, 'utf8');
 	return log.split(/\n(?=\S)/)
 		.filter((entry) => entry.includes(`Query Text: ${prefix}`))
 		.map((entry) => entry.slice(entry.indexOf('\n', entry.indexOf('Query Text:')) + 1));

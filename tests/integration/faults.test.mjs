@@ -19,7 +19,7 @@ import { afterEach, before } from 'node:test';
 import { delay, run, suite } from './harness.mjs';
 import { Load, download, isJsonError, loop, send, stopRunning, upload } from './lib/load.mjs';
 import {
-	ageMs, childrenOf, freeze, ioOf, pendingConnections, pollUntil, signal, socketCount, waitWorkers,
+	ageMs, childrenOf, freeze, ioOf, pendingConnections, pollUntil, signal, socketCount, spoolFiles, waitWorkers,
 } from './lib/procs.mjs';
 
 const E = '/engine-rest';
@@ -144,18 +144,7 @@ suite('faults', { workers: WORKERS }, (s, test) => {
 	// The upload is half in the worker's spool file: a value over 64 KiB goes
 	// there as it arrives (an unnamed file, "/tmp/#123 (deleted)" in /proc),
 	// and the transaction only opens once the whole value is in.
-	const uploadOpen = async (pid) => {
-		for (const fd of await fsp.readdir(`/proc/${pid}/fd`).catch(() => [])) {
-			const link = `/proc/${pid}/fd/${fd}`;
-			const target = await fsp.readlink(link).catch(() => '');
-			if (!target.endsWith(' (deleted)'))
-				continue;
-			const { size } = await fsp.stat(link).catch(() => ({ size: 0 }));
-			if (size > 0 && size < BIG)
-				return true;
-		}
-		return false;
-	};
+	const uploadOpen = async (pid) => (await spoolFiles(pid)).some(({ size }) => size > 0 && size < BIG);
 
 	test('SIGKILL of a worker in the middle of a 64 MiB download: that download fails, the rest succeed, a new worker within 1 s', async () => {
 		let outcome = null;

@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { BIN, isRoot, suite } from './harness.mjs';
 import { download } from './lib/load.mjs';
-import { childrenOf, openFiles } from './lib/procs.mjs';
+import { childrenOf, spoolFiles } from './lib/procs.mjs';
 
 const E = '/engine-rest';
 const SIZE = 512 * 1024 * 1024;
@@ -23,18 +23,6 @@ function peakKiB(pid) {
 	const m = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
 	assert.ok(m, `VmHWM of ${pid}`);
 	return Number(m[1]);
-}
-
-// The deleted regular files a process holds open (its spool file): where
-// each was, and its size.
-async function spoolFiles(pid) {
-	const files = [];
-	for (const { link, target } of await openFiles(pid)) {
-		const st = target.endsWith(' (deleted)') ? fs.statSync(link) : null;
-		if (st !== null && st.isFile())
-			files.push({ dir: target.slice(0, target.lastIndexOf('/')), size: st.size });
-	}
-	return files;
 }
 
 // --spool-dir's default: $TMPDIR, else /var/tmp (on disk, where /tmp may be

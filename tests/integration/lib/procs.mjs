@@ -112,6 +112,22 @@ export async function openFiles(pid) {
 	return files;
 }
 
+// The deleted regular files a process holds open (a vardata worker's spool
+// file is unnamed: "/var/tmp/#123 (deleted)" in /proc): where each was, and
+// its size; none when the process is gone.
+export async function spoolFiles(pid) {
+	const files = [];
+	for (const { link, target } of (await openFiles(pid)) ?? []) {
+		if (!target.endsWith(' (deleted)'))
+			continue;
+		// The fd may be closed while we look.
+		const st = await fsp.stat(link).catch(() => null);
+		if (st !== null && st.isFile())
+			files.push({ dir: target.slice(0, target.lastIndexOf('/')), size: st.size });
+	}
+	return files;
+}
+
 // Sockets a process holds open.  An idle vardata worker holds two (the
 // listening socket and its database connection); one that serves a request
 // holds a third, the FastCGI connection from nginx, until the request ends.

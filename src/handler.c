@@ -712,7 +712,8 @@ post_send(struct request *req, struct store *st, const struct vd_conf *conf, str
 	    &nothing)) == VD_OK && !nothing) {
 		if (!store_take_inline(st, &job->value, &job->value_len))
 			e = VD_ERR_INTERNAL;
-		else if ((e = store_put_send(st, &job->w, job->value, job->value_len)) == VD_OK)
+		else if ((e = store_put_send(st, &job->w, job->value, job->value_len, false,
+		    &job->update_only)) == VD_OK)
 			return JOB_SENT;
 		resp_error(&req->resp, e, NULL);
 	}
@@ -767,7 +768,8 @@ post_done(struct request *req, struct job *job, enum vd_err e)
 }
 
 /*
- * A pipelined write's answer.  When a concurrent writer of the same
+ * A pipelined write's answer.  When the update alone found no variable,
+ * the whole write goes after it.  When a concurrent writer of the same
  * variable came in between, the write is done again in a transaction of
  * its own, which waits for the others (see store_put_inline()).
  */
@@ -775,11 +777,14 @@ static enum job_turn
 post_recv(struct request *req, struct store *st, struct job *job, bool wait)
 {
 	enum vd_err	e;
-	bool		lost;
+	enum put_turn	turn;
 
-	if (!store_put_recv(st, wait, &e, &lost))
+	if (!store_put_recv(st, job->update_only, wait, &e, &turn))
 		return JOB_WAIT;
-	if (lost && e == VD_OK)
+	if (e == VD_OK && turn == PUT_ABSENT && (e = store_put_send(st, &job->w, job->value,
+	    job->value_len, true, &job->update_only)) == VD_OK)
+		return JOB_AGAIN;
+	if (e == VD_OK && turn == PUT_LOST)
 		return JOB_DEFERRED;
 	post_done(req, job, e);
 	return JOB_DONE;

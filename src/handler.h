@@ -48,17 +48,20 @@ struct job {
 	char			*text2;
 	char			*value;
 	size_t			 value_len;
+	bool			 update_only;	/* its statement was the update alone */
 };
 
 enum job_start { JOB_SENT, JOB_ANSWERED, JOB_OTHER };
 
 /*
  * What handle_recv() did: JOB_WAIT, the answer is not complete (call again
- * when the socket is readable); JOB_DONE, answered; JOB_DEFERRED, the GET
- * needs more of its value than the lookup brought, or the write met a
- * concurrent writer: call handle_finish() once nothing is in flight.
+ * when the socket is readable); JOB_DONE, answered; JOB_AGAIN, a write
+ * sent its next statement, whose answer comes after every other one in
+ * flight; JOB_DEFERRED, the GET needs more of its value than the lookup
+ * brought, or the write met a concurrent writer: call handle_finish() once
+ * nothing is in flight.
  */
-enum job_turn { JOB_WAIT, JOB_DONE, JOB_DEFERRED };
+enum job_turn { JOB_WAIT, JOB_DONE, JOB_AGAIN, JOB_DEFERRED };
 
 enum job_start	handle_send(struct request *req, struct store *st, const struct vd_conf *conf,
 		    struct job *job);

@@ -181,13 +181,21 @@ enum {
 "     (SELECT 1 FROM act_ge_bytearray ob WHERE ob.id_ = hit.bytearray_id_))" \
 "   RETURNING hit.bytearray_id_ AS old_ba" more ")"
 
-/* Whether the variable was updated (u) or inserted (ins). */
-#define WROTE "(EXISTS (SELECT 1 FROM u) OR EXISTS (SELECT 1 FROM ins))"
+/* Whether the variable was updated (u), or updated or inserted (ins). */
+#define UPDATED "EXISTS (SELECT 1 FROM u)"
+#define WROTE "(" UPDATED " OR EXISTS (SELECT 1 FROM ins))"
 
 /* The byte array the update replaced, unless it is the new one. */
 #define OLD_BLOB_DELETE(bytearray) \
 " d AS (DELETE FROM act_ge_bytearray WHERE id_ = (SELECT old_ba FROM u)" \
 "   AND id_ IS DISTINCT FROM " bytearray ")"
+
+/* The nearest visible variable of the chain, locked, with its scope's kind and id. */
+#define CHAIN_HIT \
+", hit AS MATERIALIZED (SELECT v.id_, v.bytearray_id_, vis.kind, vis.scope FROM" \
+"   (SELECT v.id_, c.depth, c.kind, c.id AS scope FROM chain c CROSS JOIN " SCOPE_VARIABLE \
+"    WHERE c.depth >= 0) vis" \
+"   JOIN act_ru_variable v ON v.id_ = vis.id_ ORDER BY vis.depth LIMIT 1 FOR UPDATE OF v)"
 
 /*
  * What vd_write does once the variable (hit) is locked:
@@ -241,9 +249,31 @@ BLOB_INSERT("$6", "$2", "$7", " AND " WROTE) "," \
 OLD_BLOB_DELETE("$6") touch \
 " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM u), (SELECT count(*) FROM ins), " touched
 
+/*
+ * The update of a variable that exists, alone: vd_write or LOCAL_WRITE
+ * without the scopes' write columns and the insert, whose plan nodes are
+ * set up for every execution, run or not (an insert into act_ru_variable
+ * opens all of its indexes).  Measured here under pgbench, for a local
+ * write: 161-166 us of the database's time per update, against 186-206 us
+ * for LOCAL_WRITE.  The parameters are theirs without the new variable's
+ * id; the answer's first column counts the variables found (none: the
+ * variable does not exist, or no longer does, and nothing was written),
+ * its third is always 0.  LOCAL_UPDATE reads no scope row: a variable of
+ * an execution or a case execution has its scope by foreign key, and a
+ * task's touch finds its task or fails as LOCAL_WRITE's does.
+ */
+#define LOCAL_UPDATE(variable, touch, touched) \
+"WITH hit AS MATERIALIZED (SELECT v.id_, v.bytearray_id_ FROM act_ru_variable v" \
+"   WHERE v.var_scope_ = $1 AND v.name_ = $2 AND " variable " FOR UPDATE)," \
+HIT_UPDATE("$3", "$4", "$5", "$6", "") "," \
+BLOB_INSERT("$6", "$2", "$7", " AND " UPDATED) "," \
+OLD_BLOB_DELETE("$6") touch \
+" SELECT (SELECT count(*) FROM hit), (SELECT count(*) FROM u), 0::bigint, " touched
+
 enum stmt {
 	ST_LOOKUP, ST_LOOKUP_INSTANCE, ST_SLICE, ST_SLICES, ST_LOCK, ST_UPDATE, ST_INSERT,
-	ST_WRITE, ST_WRITE_TASK, ST_WRITE_EXEC, ST_WRITE_CEXEC, ST_BLOB_FIXUP, ST_BLOB_DROP, ST__COUNT
+	ST_WRITE, ST_WRITE_TASK, ST_WRITE_EXEC, ST_WRITE_CEXEC, ST_UPDATE_CHAIN, ST_UPDATE_TASK,
+	ST_UPDATE_EXEC, ST_UPDATE_CEXEC, ST_BLOB_FIXUP, ST_BLOB_DROP, ST__COUNT
 };
 
 static const struct {
@@ -343,12 +373,7 @@ static const struct {
 	 * array, which would then never be deleted; a new statement, with a new
 	 * snapshot, can.
 	 */
-	[ST_WRITE] = { "vd_write", 10, WRITE_CHAIN
-	    ", hit AS MATERIALIZED (SELECT v.id_, v.bytearray_id_, vis.kind, vis.scope FROM"
-	    "   (SELECT v.id_, c.depth, c.kind, c.id AS scope FROM chain c CROSS JOIN " SCOPE_VARIABLE
-	    "    WHERE c.depth >= 0) vis"
-	    "   JOIN act_ru_variable v ON v.id_ = vis.id_ ORDER BY vis.depth LIMIT 1 FOR UPDATE OF v),"
-	    WRITE_REST },
+	[ST_WRITE] = { "vd_write", 10, WRITE_CHAIN CHAIN_HIT "," WRITE_REST },
 	/* Local writes, one per kind of scope (LOCAL_WRITE). */
 	[ST_WRITE_TASK] = { "vd_write_task", 8, LOCAL_WRITE(
 	    "SELECT t.id_" WRITE_COLS_TASK " FROM act_ru_task t" WRITE_JOIN_TASK " WHERE t.id_ = $1",
@@ -361,6 +386,23 @@ static const struct {
 	[ST_WRITE_CEXEC] = { "vd_write_cexec", 8, LOCAL_WRITE(
 	    "SELECT ce.id_" WRITE_COLS_CEXEC " FROM act_ru_case_execution ce WHERE ce.id_ = $1",
 	    CEXEC_VARIABLE("s.id"), "", "NULL::integer") },
+	/* vd_write's update of a variable that exists, alone: $1 to $9 as for vd_write. */
+	[ST_UPDATE_CHAIN] = { "vd_update_chain", 9, LOOKUP_CHAIN CHAIN_HIT ","
+	    HIT_UPDATE("$5", "$6", "$7", "$8", ", hit.kind, hit.scope") ","
+	    BLOB_INSERT("$8", "$3", "$9", " AND " UPDATED) ","
+	    OLD_BLOB_DELETE("$8") ","
+	    " tk AS (" TOUCH_TASK " WHERE id_ = (SELECT scope FROM u WHERE kind = 't') RETURNING 1)"
+	    " SELECT (SELECT count(*) FROM hit), (SELECT count(*) FROM u), 0::bigint,"
+	    "   CASE WHEN EXISTS (SELECT 1 FROM u WHERE kind = 't')"
+	    "     THEN " TOUCHED_OR_FAIL("SELECT count(*) FROM tk") " END" },
+	/* Updates of a local variable that exists, one per kind of scope (LOCAL_UPDATE). */
+	[ST_UPDATE_TASK] = { "vd_update_task", 7, LOCAL_UPDATE(TASK_VARIABLE("$1"),
+	    ", tk AS (" TOUCH_TASK " WHERE id_ = $1 AND " UPDATED " RETURNING 1)",
+	    "CASE WHEN " UPDATED " THEN " TOUCHED_OR_FAIL("SELECT count(*) FROM tk") " END") },
+	[ST_UPDATE_EXEC] = { "vd_update_exec", 7, LOCAL_UPDATE(EXEC_VARIABLE("$1"), "",
+	    "NULL::integer") },
+	[ST_UPDATE_CEXEC] = { "vd_update_cexec", 7, LOCAL_UPDATE(CEXEC_VARIABLE("$1"), "",
+	    "NULL::integer") },
 	/* COPY cannot compute the database's time: CREATE_TIME_ is set here. */
 	[ST_BLOB_FIXUP] = { "vd_blob_fixup", 1,
 	    "UPDATE act_ge_bytearray SET create_time_ = localtimestamp WHERE id_ = $1" },
@@ -378,6 +420,8 @@ struct store {
 	unsigned		 in_flight;
 	PGresult		*pipe_res;
 	enum vd_err		 pipe_err;
+	/* How the last writes went, 0 to 3: at 2 and up, expect an update (store_put_send()). */
+	unsigned		 updates;
 	/* The value being written. */
 	bool			 in_blob;
 	bool			 in_copy;
@@ -435,6 +479,7 @@ store_new(const struct vd_conf *conf)
 	st->conf = conf;
 	st->inline_buf = malloc(INLINE_MAX);
 	st->copy_buf = malloc(COPY_CHUNK);
+	st->updates = 2;
 	st->spool_fd = spool_open(conf->spool_dir);
 	if (st->inline_buf == NULL || st->copy_buf == NULL || st->spool_fd == -1) {
 		store_free(st);
@@ -1063,8 +1108,19 @@ store_put_inline(struct store *st, const struct var_write *w, const char *value,
 	return e;
 }
 
+/* Learns from a write whether it found its variable: a two-bit saturating counter. */
+static void
+st_learn(struct store *st, bool updated)
+{
+	if (updated && st->updates < 3)
+		st->updates++;
+	else if (!updated && st->updates > 0)
+		st->updates--;
+}
+
 enum vd_err
-store_put_send(struct store *st, const struct var_write *w, const char *value, size_t len)
+store_put_send(struct store *st, const struct var_write *w, const char *value, size_t len,
+    bool whole, bool *update_only)
 {
 	char		 k[2] = { (char)w->kind, '\0' }, id[37];
 	const char	*values[10] = { k, w->scope_id, w->name, w->local ? "t" : "f", w->type, w->text,
@@ -1072,22 +1128,27 @@ store_put_send(struct store *st, const struct var_write *w, const char *value, s
 	int		 lengths[10] = { 0 }, formats[10] = { 0 };
 	enum stmt	 s;
 
+	/*
+	 * When the last writes mostly found their variable, the update alone
+	 * goes first, and the whole write follows only if it finds none.
+	 */
+	*update_only = !whole && st->updates >= 2;
 	if (!uuid_v4(id))
 		return VD_ERR_INTERNAL;
 	lengths[8] = (int)len;
 	formats[8] = 1;
 	if (!w->local)
-		return st_send(st, ST_WRITE, values, lengths, formats);
+		return st_send(st, *update_only ? ST_UPDATE_CHAIN : ST_WRITE, values, lengths, formats);
 	/* A local write's statement knows its kind: $1 scope id, $2 name, then vd_write's from $5. */
 	switch (w->kind) {
 	case SK_TASK:
-		s = ST_WRITE_TASK;
+		s = *update_only ? ST_UPDATE_TASK : ST_WRITE_TASK;
 		break;
 	case SK_EXECUTION:
-		s = ST_WRITE_EXEC;
+		s = *update_only ? ST_UPDATE_EXEC : ST_WRITE_EXEC;
 		break;
 	case SK_CASE_EXECUTION:
-		s = ST_WRITE_CEXEC;
+		s = *update_only ? ST_UPDATE_CEXEC : ST_WRITE_CEXEC;
 		break;
 	default:
 		return VD_ERR_INTERNAL;
@@ -1098,21 +1159,27 @@ store_put_send(struct store *st, const struct var_write *w, const char *value, s
 }
 
 bool
-store_put_recv(struct store *st, bool wait, enum vd_err *err, bool *lost)
+store_put_recv(struct store *st, bool update_only, bool wait, enum vd_err *err,
+    enum put_turn *turn)
 {
 	PGresult	*res;
 
-	*lost = false;
+	*turn = PUT_DONE;
 	if (!st_recv(st, wait, &res, err))
 		return false;
 	if (*err != VD_OK)
 		return true;
 	if (PQntuples(res) != 1 || PQnfields(res) != 4)
 		*err = VD_ERR_INTERNAL;
-	else if (bin_int(res, 0, 0) == 0)
+	else if (bin_int(res, 0, 0) == 0 && update_only) {
+		*turn = PUT_ABSENT;
+		st_learn(st, false);
+	} else if (bin_int(res, 0, 0) == 0)
 		*err = VD_ERR_PUT_FAILED;
 	else if (bin_int(res, 0, 1) + bin_int(res, 0, 2) == 0)
-		*lost = true;
+		*turn = PUT_LOST;
+	else
+		st_learn(st, bin_int(res, 0, 1) != 0);
 	PQclear(res);
 	return true;
 }

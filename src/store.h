@@ -131,18 +131,24 @@ void		store_rollback(struct store *st);
  * (store_blob_end() without COPY), store_take_inline() hands a copy of it
  * to the caller and forgets the transaction store_begin() opened, for
  * nothing was sent yet.  store_put_send() then sends the whole write as
- * one statement (as store_put() and store_commit() would do it), and
- * store_put_recv() takes its answer in turn with the lookups: VD_OK,
- * VD_ERR_PUT_FAILED when the scope does not exist, or *lost when a
+ * one statement (as store_put() and store_commit() would do it), or, when
+ * the last writes mostly found their variable and whole is false, the
+ * update alone (*update_only).  store_put_recv() takes its
+ * answer in turn with the lookups: VD_OK, VD_ERR_PUT_FAILED when the scope
+ * does not exist, PUT_ABSENT when the update alone found no variable
+ * (nothing was written: send the whole write), or PUT_LOST when a
  * concurrent writer of that variable came in between and nothing was
  * written.  store_put_inline() then does the write the way store_put()
  * and store_commit() do, in a transaction that waits for the others, with
  * nothing else in flight.  Same rules as for pipelined lookups.
  */
+enum put_turn { PUT_DONE, PUT_ABSENT, PUT_LOST };
+
 bool		store_take_inline(struct store *st, char **value, size_t *len);
 enum vd_err	store_put_send(struct store *st, const struct var_write *w, const char *value,
-		    size_t len) VD_MUSTCHECK;
-bool		store_put_recv(struct store *st, bool wait, enum vd_err *err, bool *lost);
+		    size_t len, bool whole, bool *update_only) VD_MUSTCHECK;
+bool		store_put_recv(struct store *st, bool update_only, bool wait, enum vd_err *err,
+		    enum put_turn *turn);
 enum vd_err	store_put_inline(struct store *st, const struct var_write *w, const char *value,
 		    size_t len) VD_MUSTCHECK;
 

@@ -48,7 +48,9 @@ param(FCGX_Request *r, const char *name)
  * sends its lookup, and a POST with a small body its whole write, down the
  * worker's one database connection, and the worker goes on accepting; the
  * statements are pipelined, and their answers come back in the order they
- * were sent and are answered as they arrive.  Anything else (a large
+ * were sent and are answered as they arrive.  (A write that sent the
+ * update alone and found no variable sends the whole write next, and
+ * waits its turn again at the end of the queue.)  Anything else (a large
  * upload, a GET that needs more of a value than its lookup brought) runs
  * to its end alone, once nothing is in flight.  So one wake-up of the
  * worker, and of its PostgreSQL backend, serves every request that arrived
@@ -226,6 +228,11 @@ collect_one(struct worker *w, bool wait)
 	case JOB_DONE:
 		list_pop(&w->in_flight);
 		slot_end(w, s);
+		break;
+	case JOB_AGAIN:
+		list_pop(&w->in_flight);
+		list_push(&w->in_flight, s);
+		log_set_request(NULL);
 		break;
 	case JOB_DEFERRED:
 		list_pop(&w->in_flight);

@@ -10,6 +10,7 @@
 
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
+import { isDeepStrictEqual } from 'node:util';
 import { delay, suite } from './harness.mjs';
 import { assertError, assertNoContent, assertValue } from './expect.mjs';
 
@@ -130,19 +131,26 @@ suite('a configured base path; one SQL round trip per scope chain', { vardataArg
 		assert.equal(miss.length, 1, `a miss: ${JSON.stringify(miss.map((x) => x[0]))}`);
 	});
 
+	// Each write is the update alone, the whole write, or the update alone
+	// and then (finding no variable) the whole write (src/store.c,
+	// store_put_send): as many statements whatever the depth.
+	const ONE_WRITE = [['execute vd_write'], ['execute vd_update_chain'], ['execute vd_update_chain', 'execute vd_write']];
+
 	test('a non-local POST runs as many statements six scopes deep as one scope deep (the chain is one query)', async () => {
 		const w = await chains();
-		const count = async (p, name) => {
+		const check = async (p, name) => {
 			const stmts = await statementsOf(async () => assertNoContent(await s.putBytes(p, Buffer.from(name))));
-			const recursive = stmts.filter((x) => /^WITH RECURSIVE\b/i.test(x[1]));
-			assert.equal(recursive.length, 1, `${p}: one recursive chain query, got ${JSON.stringify(stmts.map((x) => x[0]))}`);
-			return stmts.map((x) => x[0]);
+			const names = stmts.map((x) => x[0]);
+			assert.ok(ONE_WRITE.some((seq) => isDeepStrictEqual(seq, names)),
+				`${p}: the update alone, the whole write, or both, got ${JSON.stringify(names)}`);
+			for (const [stmt, sql] of stmts)
+				assert.match(sql, /^WITH RECURSIVE\b/i, `${p}: ${stmt} walks the chain in one recursive query`);
 		};
 		// New names (created at the root: a name of their own per chain) and
 		// an existing one (updated at the root of each chain).
 		for (const fresh of [true, false]) {
 			const name = (label) => (fresh ? `new-${label}` : 'far');
-			const shallow = await count(`${BASE}/task/${w.task0}/variables/${name('shallow')}/data`, name('shallow'));
+			await check(`${BASE}/task/${w.task0}/variables/${name('shallow')}/data`, name('shallow'));
 			for (const [i, [p, label, root]] of [
 				[(n) => `${BASE}/task/${w.task}/variables/${n}/data`, 'task -> e3 -> e2 -> e1 -> pi', w.pi],
 				[(n) => `${BASE}/task/${w.leaf}/variables/${n}/data`, 'task -> three parent tasks', w.top],
@@ -150,7 +158,7 @@ suite('a configured base path; one SQL round trip per scope chain', { vardataArg
 				[(n) => `${BASE}/process-instance/${w.e3}/variables/${n}/data`, 'e3 -> e2 -> e1 -> pi', w.pi],
 			].entries()) {
 				const n = name(`chain${i}`);
-				assert.deepEqual(await count(p(n), n), shallow, `${label} (${fresh ? 'new name' : 'update'})`);
+				await check(p(n), n);
 				const rows = await s.variables(n);
 				assert.ok(rows.some((r) => r.var_scope_ === root), `${n} is at the root of ${label}`);
 			}

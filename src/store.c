@@ -171,6 +171,13 @@ enum {
 #define TOUCHED_OR_FAIL(count)	"1 / (" count ")::integer"
 
 /*
+ * A write's touch of the task it landed on (id), when cond holds, and the
+ * answer's check that the touch found it (see TOUCHED_OR_FAIL).
+ */
+#define TASK_TOUCH(id, cond) ", tk AS (" TOUCH_TASK " WHERE id_ = " id " AND " cond " RETURNING 1)"
+#define TASK_TOUCHED(cond) "CASE WHEN " cond " THEN " TOUCHED_OR_FAIL("SELECT count(*) FROM tk") " END"
+
+/*
  * The locked variable (hit) set to its new value, unless its byte array is
  * one this statement's snapshot cannot see (see vd_write): old_ba is the
  * byte array it had, more adds columns.
@@ -250,6 +257,19 @@ OLD_BLOB_DELETE("$6") touch \
 " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM u), (SELECT count(*) FROM ins), " touched
 
 /*
+ * What the update alone does once the variable (hit) is locked, for
+ * LOCAL_UPDATE and vd_update_chain, whose parameters are numbered apart:
+ * the variable's name, its new value (type, text, text2, byte-array id and
+ * bytes), the columns HIT_UPDATE adds, and what a write to a task adds, as
+ * for LOCAL_WRITE.
+ */
+#define UPDATE_REST(name, type, text, text2, bytearray, bytes, more, touch, touched) \
+HIT_UPDATE(type, text, text2, bytearray, more) "," \
+BLOB_INSERT(bytearray, name, bytes, " AND " UPDATED) "," \
+OLD_BLOB_DELETE(bytearray) touch \
+" SELECT (SELECT count(*) FROM hit), (SELECT count(*) FROM u), 0::bigint, " touched
+
+/*
  * The update of a variable that exists, alone: vd_write or LOCAL_WRITE
  * without the scopes' write columns and the insert, whose plan nodes are
  * set up for every execution, run or not (an insert into act_ru_variable
@@ -265,10 +285,7 @@ OLD_BLOB_DELETE("$6") touch \
 #define LOCAL_UPDATE(variable, touch, touched) \
 "WITH hit AS MATERIALIZED (SELECT v.id_, v.bytearray_id_ FROM act_ru_variable v" \
 "   WHERE v.var_scope_ = $1 AND v.name_ = $2 AND " variable " FOR UPDATE)," \
-HIT_UPDATE("$3", "$4", "$5", "$6", "") "," \
-BLOB_INSERT("$6", "$2", "$7", " AND " UPDATED) "," \
-OLD_BLOB_DELETE("$6") touch \
-" SELECT (SELECT count(*) FROM hit), (SELECT count(*) FROM u), 0::bigint, " touched
+UPDATE_REST("$2", "$3", "$4", "$5", "$6", "$7", "", touch, touched)
 
 enum stmt {
 	ST_LOOKUP, ST_LOOKUP_INSTANCE, ST_SLICE, ST_SLICES, ST_LOCK, ST_UPDATE, ST_INSERT,
@@ -377,9 +394,7 @@ static const struct {
 	/* Local writes, one per kind of scope (LOCAL_WRITE). */
 	[ST_WRITE_TASK] = { "vd_write_task", 8, LOCAL_WRITE(
 	    "SELECT t.id_" WRITE_COLS_TASK " FROM act_ru_task t" WRITE_JOIN_TASK " WHERE t.id_ = $1",
-	    TASK_VARIABLE("s.id"),
-	    ", tk AS (" TOUCH_TASK " WHERE id_ = (SELECT id FROM s) AND " WROTE " RETURNING 1)",
-	    "CASE WHEN " WROTE " THEN " TOUCHED_OR_FAIL("SELECT count(*) FROM tk") " END") },
+	    TASK_VARIABLE("s.id"), TASK_TOUCH("(SELECT id FROM s)", WROTE), TASK_TOUCHED(WROTE)) },
 	[ST_WRITE_EXEC] = { "vd_write_exec", 8, LOCAL_WRITE(
 	    "SELECT e.id_" WRITE_COLS_EXEC " FROM act_ru_execution e WHERE e.id_ = $1",
 	    EXEC_VARIABLE("s.id"), "", "NULL::integer") },
@@ -388,17 +403,12 @@ static const struct {
 	    CEXEC_VARIABLE("s.id"), "", "NULL::integer") },
 	/* vd_write's update of a variable that exists, alone: $1 to $9 as for vd_write. */
 	[ST_UPDATE_CHAIN] = { "vd_update_chain", 9, LOOKUP_CHAIN CHAIN_HIT ","
-	    HIT_UPDATE("$5", "$6", "$7", "$8", ", hit.kind, hit.scope") ","
-	    BLOB_INSERT("$8", "$3", "$9", " AND " UPDATED) ","
-	    OLD_BLOB_DELETE("$8") ","
-	    " tk AS (" TOUCH_TASK " WHERE id_ = (SELECT scope FROM u WHERE kind = 't') RETURNING 1)"
-	    " SELECT (SELECT count(*) FROM hit), (SELECT count(*) FROM u), 0::bigint,"
-	    "   CASE WHEN EXISTS (SELECT 1 FROM u WHERE kind = 't')"
-	    "     THEN " TOUCHED_OR_FAIL("SELECT count(*) FROM tk") " END" },
+	    UPDATE_REST("$3", "$5", "$6", "$7", "$8", "$9", ", hit.kind, hit.scope",
+	    TASK_TOUCH("(SELECT scope FROM u WHERE kind = 't')", "true"),
+	    TASK_TOUCHED("EXISTS (SELECT 1 FROM u WHERE kind = 't')")) },
 	/* Updates of a local variable that exists, one per kind of scope (LOCAL_UPDATE). */
 	[ST_UPDATE_TASK] = { "vd_update_task", 7, LOCAL_UPDATE(TASK_VARIABLE("$1"),
-	    ", tk AS (" TOUCH_TASK " WHERE id_ = $1 AND " UPDATED " RETURNING 1)",
-	    "CASE WHEN " UPDATED " THEN " TOUCHED_OR_FAIL("SELECT count(*) FROM tk") " END") },
+	    TASK_TOUCH("$1", UPDATED), TASK_TOUCHED(UPDATED)) },
 	[ST_UPDATE_EXEC] = { "vd_update_exec", 7, LOCAL_UPDATE(EXEC_VARIABLE("$1"), "",
 	    "NULL::integer") },
 	[ST_UPDATE_CEXEC] = { "vd_update_cexec", 7, LOCAL_UPDATE(CEXEC_VARIABLE("$1"), "",
@@ -1171,12 +1181,12 @@ store_put_recv(struct store *st, bool update_only, bool wait, enum vd_err *err,
 		return true;
 	if (PQntuples(res) != 1 || PQnfields(res) != 4)
 		*err = VD_ERR_INTERNAL;
-	else if (bin_int(res, 0, 0) == 0 && update_only) {
+	else if (bin_int(res, 0, 0) == 0 && !update_only)
+		*err = VD_ERR_PUT_FAILED;
+	else if (bin_int(res, 0, 0) == 0) {
 		*turn = PUT_ABSENT;
 		st_learn(st, false);
-	} else if (bin_int(res, 0, 0) == 0)
-		*err = VD_ERR_PUT_FAILED;
-	else if (bin_int(res, 0, 1) + bin_int(res, 0, 2) == 0)
+	} else if (bin_int(res, 0, 1) + bin_int(res, 0, 2) == 0)
 		*turn = PUT_LOST;
 	else
 		st_learn(st, bin_int(res, 0, 1) != 0);

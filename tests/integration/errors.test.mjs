@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { suite } from './harness.mjs';
-import { pollUntil } from './lib/procs.mjs';
 import { assertError, assertNoContent } from './expect.mjs';
 
 const E = '/engine-rest';
@@ -49,19 +48,9 @@ suite('POST errors', {}, (s, test) => {
 		test(`${label}: the task deleted while the write waits for it -> 500 "Cannot put ...", nothing stored`, async () => {
 			const task = s.uid('task');
 			await s.createTask(task);
-			const release = await s.holdTransaction(`DELETE FROM act_ru_task WHERE id_ = '${task}';`);
-			let answer;
-			try {
-				answer = s.postMultipart(`${E}/task/${task}/${kind}/gone/data`, [{ ...dataPart, data: crypto.randomBytes(size) }]);
-				const waiting = await pollUntil(async () => {
-					const [[n]] = await s.sql(`select count(*) from pg_stat_activity
-						where application_name = 'vardata' and wait_event_type = 'Lock'`);
-					return n === '1' ? true : null;
-				}, 20_000);
-				assert.ok(waiting, 'the write waits for the task row the delete holds');
-			} finally {
-				await release();
-			}
+			const answer = s.answerAfterLockWait(`DELETE FROM act_ru_task WHERE id_ = '${task}';`,
+				() => s.postMultipart(`${E}/task/${task}/${kind}/gone/data`, [{ ...dataPart, data: crypto.randomBytes(size) }]),
+				'the task row the delete holds');
 			assertError(await answer, 500, 'RestException', `Cannot put task variable gone: task ${task} doesn't exist: task is null`, 0);
 			await nothingStored({ task }, 'gone');
 		});

@@ -26,6 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it, before, after } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { pollUntil } from './lib/procs.mjs';
 import { headerFields } from './lib/raw.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -414,6 +415,27 @@ export class Stack {
 			child.stdin.end('COMMIT;\n');
 			await ended;
 		};
+	}
+
+	// A request that meets a transaction in its way: runs sql in a
+	// transaction held open, starts request() (a promise of its answer),
+	// waits until a vardata session waits for a lock (what: the row it
+	// waits for, for the message), then commits; resolves to the answer.
+	async answerAfterLockWait(sql, request, what) {
+		const release = await this.holdTransaction(sql);
+		let answer;
+		try {
+			answer = request();
+			const waiting = await pollUntil(async () => {
+				const [[n]] = await this.sql(`select count(*) from pg_stat_activity
+					where application_name = 'vardata' and wait_event_type = 'Lock'`);
+				return n === '1' ? true : null;
+			}, 20_000);
+			assert.ok(waiting, `the write waits for ${what}`);
+		} finally {
+			await release();
+		}
+		return answer;
 	}
 
 	// Stops and starts PostgreSQL under vardata's feet (pgctl keeps the port,

@@ -14,7 +14,6 @@
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
 import { suite } from './harness.mjs';
-import { pollUntil } from './lib/procs.mjs';
 import { assertError, assertNoContent } from './expect.mjs';
 
 const E = '/engine-rest';
@@ -156,23 +155,12 @@ suite('a worker that expects an update sends it alone', { workers: 1, vardataArg
 		const t = await s.taskTarget();
 		await post(t.url('gone'), 'first');
 		await expectUpdates(t.url('gone'));
-		const release = await s.holdTransaction(`SELECT bytearray_id_ AS old FROM act_ru_variable
+		const answer = s.answerAfterLockWait(`SELECT bytearray_id_ AS old FROM act_ru_variable
 				WHERE task_id_ = '${t.task}' \\gset
 			DELETE FROM act_ru_variable WHERE task_id_ = '${t.task}';
 			DELETE FROM act_ge_bytearray WHERE id_ = :'old';
-			DELETE FROM act_ru_task WHERE id_ = '${t.task}';`);
-		let answer;
-		try {
-			answer = s.putBytes(t.url('gone'), Buffer.from('late'));
-			const waiting = await pollUntil(async () => {
-				const [[n]] = await s.sql(`select count(*) from pg_stat_activity
-					where application_name = 'vardata' and wait_event_type = 'Lock'`);
-				return n === '1' ? true : null;
-			}, 20_000);
-			assert.ok(waiting, 'the update waits for the variable row the delete holds');
-		} finally {
-			await release();
-		}
+			DELETE FROM act_ru_task WHERE id_ = '${t.task}';`,
+			() => s.putBytes(t.url('gone'), Buffer.from('late')), 'the variable row the delete holds');
 		assertError(await answer, 500, 'RestException',
 			`Cannot put task variable gone: task ${t.task} doesn't exist: task is null`, 0);
 		assert.deepEqual(await sentSince(), ['update', 'whole'], 'the update found none, the whole write no task');
@@ -186,24 +174,13 @@ suite('a worker that expects an update sends it alone', { workers: 1, vardataArg
 		const t = await s.taskTarget();
 		await post(t.url('hot'), 'first');
 		await expectUpdates(t.url('hot'));
-		const release = await s.holdTransaction(`INSERT INTO act_ge_bytearray (id_, rev_, name_, bytes_, type_, create_time_)
+		const answer = s.answerAfterLockWait(`INSERT INTO act_ge_bytearray (id_, rev_, name_, bytes_, type_, create_time_)
 			VALUES ('engine-${t.task}', 1, 'hot', '\\x656e67696e65', 2, now());
 			SELECT bytearray_id_ AS old FROM act_ru_variable WHERE var_scope_ = '${t.task}' AND name_ = 'hot' \\gset
 			UPDATE act_ru_variable SET bytearray_id_ = 'engine-${t.task}', rev_ = rev_ + 1,
 				sequence_counter_ = sequence_counter_ + 1 WHERE var_scope_ = '${t.task}' AND name_ = 'hot';
-			DELETE FROM act_ge_bytearray WHERE id_ = :'old';`);
-		let answer;
-		try {
-			answer = s.putBytes(t.url('hot'), Buffer.from('ours'));
-			const waiting = await pollUntil(async () => {
-				const [[n]] = await s.sql(`select count(*) from pg_stat_activity
-					where application_name = 'vardata' and wait_event_type = 'Lock'`);
-				return n === '1' ? true : null;
-			}, 20_000);
-			assert.ok(waiting, 'the update waits for the variable row the engine holds');
-		} finally {
-			await release();
-		}
+			DELETE FROM act_ge_bytearray WHERE id_ = :'old';`,
+			() => s.putBytes(t.url('hot'), Buffer.from('ours')), 'the variable row the engine holds');
 		assertNoContent(await answer);
 		const sent = await sentSince();
 		assert.equal(sent[0], 'update', `the update alone went first: ${sent}`);

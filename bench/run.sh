@@ -682,9 +682,21 @@ measure_big_get() {
 	note "vardata GET: $(printf '%.1f' "${R[bigget.vd.mbs]}") MB/s"
 }
 
+# Before each timed write of the large value: PostgreSQL's dirty buffers
+# written out, and then the kernel's.  The private cluster runs with fsync
+# off, so without the sync the half GiB of table and WAL that one transfer
+# leaves in the page cache is written back to disk during whichever transfer
+# comes next (after a few, the kernel also throttles the writer), and a
+# transfer's time would depend on what ran before it rather than on itself.
+settle() {
+	pg_psql -c 'CHECKPOINT' >/dev/null
+	sync
+}
+
 # One timed COPY of measurement 4's reference, into an empty table.
 copy_in_once() {
-	pg_psql -c 'TRUNCATE bench_copy' -c 'CHECKPOINT' >/dev/null
+	pg_psql -c 'TRUNCATE bench_copy' >/dev/null
+	settle
 	printf '%s\n' "$(timed copy_in)" >>"$tmp/copyin.times"
 }
 
@@ -692,7 +704,7 @@ copy_in_once() {
 # COPY of the reference is).
 post_big_once() {
 	local base=$vd_url/engine-rest/task/bench-task/localVariables out code secs
-	pg_psql -c 'CHECKPOINT' >/dev/null
+	settle
 	out=$(curl -sS -o "$tmp/post.out" -w '%{http_code} %{time_total}' -H 'Expect:' \
 		-F "data=@$tmp/big.bin;type=application/octet-stream" -F valueType=File \
 		"$base/bigup-$1/data")

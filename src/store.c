@@ -424,6 +424,7 @@ static const struct {
 struct store {
 	const struct vd_conf	*conf;
 	PGconn			*conn;
+	unsigned long		 connects;	/* connections opened, for store_socket() */
 	bool			 in_txn;
 	bool			 begin_pending;	/* BEGIN goes out with the transaction's first statement */
 	/* Pipelined lookups: how many are in flight, and the oldest one's result so far. */
@@ -628,7 +629,9 @@ st_prepare_all(struct store *st)
  * likely said goodbye (a restart, an idle timeout, pg_terminate_backend):
  * libpq would only notice on the next query, so the request would fail.
  * Unsolicited messages are otherwise rare enough that reconnecting on any
- * of them costs nothing.
+ * of them costs nothing.  The worker watches the socket while it waits for
+ * work and asks (store_idle_input) when it turns readable, which spares
+ * the poll(2) here on every request that finds the connection idle.
  */
 static bool
 st_healthy(struct store *st)
@@ -649,13 +652,14 @@ store_connect(struct store *st)
 	/* With statements in flight the socket has their results to read: no check, no reconnect. */
 	if (st->in_flight != 0)
 		return st->conn != NULL ? VD_OK : VD_ERR_DB_UNAVAILABLE;
-	if (st->conn != NULL && st_healthy(st))
+	if (st->conn != NULL && PQstatus(st->conn) == CONNECTION_OK)
 		return VD_OK;
 	if (st->conn != NULL)
 		PQfinish(st->conn);
 	st->in_txn = st->begin_pending = st->in_copy = st->in_blob = false;
 	/* expand_dbname: --db is a whole connection string; its own settings win over ours. */
 	st->conn = PQconnectdbParams(keys, vals, 1);
+	st->connects++;
 	if (st->conn == NULL || PQstatus(st->conn) != CONNECTION_OK) {
 		log_error("cannot connect to the database: %s", conn_message(st, msg, sizeof(msg)));
 		return VD_ERR_DB_UNAVAILABLE;
@@ -987,9 +991,20 @@ store_in_flight(const struct store *st)
 }
 
 int
-store_socket(const struct store *st)
+store_socket(const struct store *st, unsigned long *serial)
 {
+	if (serial != NULL)
+		*serial = st->connects;
 	return st->conn != NULL ? PQsocket(st->conn) : -1;
+}
+
+void
+store_idle_input(struct store *st)
+{
+	if (st->conn != NULL && st->in_flight == 0 && !st_healthy(st)) {
+		log_warn("the database closed the idle connection");
+		st_drop(st);
+	}
 }
 
 /* The oldest statement in flight is complete: hands out its result (or error); after the last, leaves pipeline mode. */

@@ -69,8 +69,17 @@ enum vd_err	store_lookup_send(struct store *st, enum scope_kind kind, const char
 		    bool local, const char *name) VD_MUSTCHECK;
 enum vd_err	store_lookup_instance_send(struct store *st, const char *var_id) VD_MUSTCHECK;
 unsigned	store_in_flight(const struct store *st);
-/* The connection's socket, to wait for results on; -1 when there is none. */
-int		store_socket(const struct store *st);
+/*
+ * The connection's socket, to wait for results on; -1 when there is none.
+ * Each new connection gets a new number in *serial, so that a caller can
+ * tell it from an old one that had the same descriptor.
+ */
+int		store_socket(const struct store *st, unsigned long *serial);
+/*
+ * The socket of the connection was readable with nothing in flight: when it
+ * still is, the server has said goodbye, and the connection is dropped.
+ */
+void		store_idle_input(struct store *st);
 /*
  * The result of the oldest lookup in flight: false when it has not fully
  * arrived and wait is false (call again when the socket is readable), true

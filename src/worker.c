@@ -75,7 +75,8 @@ struct worker {
 	const struct vd_conf	*conf;
 	struct store		*st;
 	int			 ep;
-	int			 db_fd;		/* the database socket while watched, else -1 */
+	int			 db_fd;		/* the database socket watched, else -1 */
+	unsigned long		 db_serial;	/* ... and its connection's number */
 	struct slot		*slots;
 	unsigned		 nslots, nbusy;
 	struct slot_list	 in_flight;	/* statements sent, oldest first */
@@ -192,24 +193,36 @@ slot_end(struct worker *w, struct slot *s)
 	w->nbusy--;
 }
 
-/* Epoll watches the database socket exactly while statements are in flight. */
+/*
+ * Epoll watches the socket of the database connection at all times: for
+ * the answers of the statements in flight, and, while there are none, for
+ * the server closing the connection (store_idle_input()).  Called before
+ * every wait, it follows the store to a new connection, which may have the
+ * descriptor of the old one (the serial tells them apart; the old one left
+ * the set when it was closed).  Watching it only while statements were in
+ * flight cost two epoll_ctl(2) calls for every batch of requests.
+ */
 static void
-watch_db(struct worker *w, bool on)
+watch_db(struct worker *w)
 {
-	struct epoll_event	ev = { .events = EPOLLIN };
-	int			fd = store_socket(w->st);
+	struct epoll_event	 ev = { .events = EPOLLIN };
+	unsigned long		 serial;
+	int			 fd = store_socket(w->st, &serial);
 
-	if (on && w->db_fd == -1 && fd != -1) {
-		ev.data.fd = fd;
-		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) == 0 || errno == EEXIST)
-			w->db_fd = fd;
-		else
-			log_error("epoll_ctl: %s", strerror(errno));
-	} else if (!on && w->db_fd != -1) {
-		/* A dropped connection's socket has left the set with its close. */
+	if (fd == w->db_fd && serial == w->db_serial)
+		return;
+	if (w->db_fd != -1)
 		(void)epoll_ctl(w->ep, EPOLL_CTL_DEL, w->db_fd, NULL);
-		w->db_fd = -1;
+	w->db_fd = -1;
+	if (fd == -1)
+		return;
+	ev.data.fd = fd;
+	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		log_error("epoll_ctl: %s", strerror(errno));
+		return;
 	}
+	w->db_fd = fd;
+	w->db_serial = serial;
 }
 
 /* Answers the oldest request in flight once its statement's answer is in; false when it is not (yet). */
@@ -220,6 +233,8 @@ collect_one(struct worker *w, bool wait)
 
 	if (s == NULL)
 		return false;
+	if (wait)
+		log_flush();
 	log_set_request(s->id);
 	switch (handle_recv(&s->req, w->st, &s->job, wait)) {
 	case JOB_WAIT:
@@ -252,13 +267,13 @@ settle(struct worker *w)
 {
 	struct slot	*s;
 
-	if (w->in_flight.head != NULL && store_socket(w->st) == -1)
+	if (w->in_flight.head != NULL && store_socket(w->st, NULL) == -1)
 		while (collect_one(w, false))
 			;
 	if (store_in_flight(w->st) != 0)
 		return;
-	watch_db(w, false);
 	while ((s = list_pop(&w->deferred)) != NULL) {
+		log_flush();
 		log_set_request(s->id);
 		handle_finish(&s->req, w->st, &s->job);
 		slot_end(w, s);
@@ -281,13 +296,13 @@ start(struct worker *w, struct slot *s)
 	switch (handle_send(&s->req, w->st, w->conf, &s->job)) {
 	case JOB_SENT:
 		list_push(&w->in_flight, s);
-		watch_db(w, true);
 		log_set_request(NULL);
 		return;
 	case JOB_ANSWERED:
 		break;
 	case JOB_OTHER:
 		drain(w);
+		log_flush();
 		log_set_request(s->id);
 		handle_request(&s->req, w->st, w->conf);
 		break;
@@ -329,6 +344,19 @@ accept_ready(struct worker *w)
 	return true;
 }
 
+/* The database socket is readable: answers to collect, or a goodbye. */
+static void
+db_ready(struct worker *w)
+{
+	if (w->in_flight.head == NULL && store_in_flight(w->st) == 0) {
+		store_idle_input(w->st);
+		return;
+	}
+	while (collect_one(w, false))
+		;
+	settle(w);
+}
+
 /*
  * SIGTERM is blocked except while the worker waits in epoll_pwait(), so it
  * can never interrupt a request half-way, and an idle worker always sees
@@ -353,26 +381,26 @@ serve_loop(struct worker *w, int listen_fd)
 			settle(w);
 			continue;
 		}
+		log_flush();
+		watch_db(w);
 		if ((n = epoll_pwait(w->ep, evs, 4, -1, &waitmask)) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_error("epoll_pwait: %s", strerror(errno));
 			return EXIT_FAILURE;
 		}
-		for (i = 0; i < n; i++) {
-			if (evs[i].data.fd != listen_fd) {
-				while (collect_one(w, false))
-					;
-				/*
-				 * Settle before accepting: a connection lost just now, or
-				 * idle now and found dead by the next request's check, is
-				 * still "watched", and the new connection a request
-				 * accepted in this round opens would never be.
-				 */
-				settle(w);
-			} else if (!accept_ready(w))
+		/*
+		 * The database first: its readiness is still true then (a request
+		 * accepted first could read the answers while it waits for its
+		 * own), and a goodbye on the idle connection is taken before a
+		 * request accepted in this round would use it.
+		 */
+		for (i = 0; i < n; i++)
+			if (evs[i].data.fd != listen_fd)
+				db_ready(w);
+		for (i = 0; i < n; i++)
+			if (evs[i].data.fd == listen_fd && !accept_ready(w))
 				return EXIT_FAILURE;
-		}
 		settle(w);
 	}
 	drain(w);
@@ -400,6 +428,7 @@ worker_main(const struct vd_conf *conf, int listen_fd)
 	unsigned		 i;
 
 	log_init();
+	log_hold();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	sigemptyset(&sa.sa_mask);
@@ -442,5 +471,6 @@ out:
 	if (w.ep != -1)
 		close(w.ep);
 	free(w.slots);
+	log_flush();
 	return status;
 }

@@ -13,7 +13,9 @@
 //             outside the API prefix);
 //   closed    nginx closes the connection without an answer: a body
 //             shorter than its Content-Length, ended by the client, never
-//             reaches vardata (nginx buffers request bodies);
+//             reaches vardata when nginx buffers it (under a megabyte);
+//             a larger one is streamed to vardata as it arrives, and
+//             vardata must store nothing of it;
 //   stored    the request is hostile-looking but valid, and its value must
 //             be stored exactly (these are the writes the database may hold
 //             afterwards).
@@ -69,6 +71,9 @@ const closed = () => ({ by: 'closed' });
 const stored = (name, value, { task = TASK, type = 'bytes' } = {}) => ({ by: 'stored', name, value: bytes(value), task, type });
 
 const url = (name, task = TASK) => `${E}/task/${task}/localVariables/${name}/data`;
+// The variables of the two streamed bodies that end early.
+const STREAMED_SHORT = 'streamed-short';
+const STREAMED_CUT = 'streamed-cut';
 
 function rows() {
 	const r = [];
@@ -317,6 +322,17 @@ function rows() {
 		{ contentLength: null, headers: [['Transfer-Encoding', 'gzip, chunked']] });
 	post('chunked valid body is stored', chunked(body(dataPart('chunked ok')), 5), stored('chunked', 'chunked ok'), CT,
 		{ contentLength: null, headers: [['Transfer-Encoding', 'chunked']] });
+	// -- bodies of a megabyte or more, which nginx streams to vardata as they
+	// arrive (nginx/vardata.conf): an incomplete one reaches vardata (the
+	// test after the table checks that it did), which must store nothing --
+	const mega = Buffer.alloc(1_100_000, 'm');
+	const megaBody = body(dataPart(mega));
+	add('a megabyte streamed, client ends its side 100 bytes short of its Content-Length',
+		rawPost(url(STREAMED_SHORT), megaBody, CT, { contentLength: megaBody.length + 100 }), closed(), { halfClose: true });
+	add('a megabyte streamed, client ends its side inside the value',
+		rawPost(url(STREAMED_CUT), megaBody.subarray(0, 600_000), CT, { contentLength: megaBody.length }), closed(),
+		{ halfClose: true });
+	post('a megabyte streamed, complete, is stored', megaBody, stored('streamed', mega));
 	post('request Content-Type with a bare CR', framed, nginxPage(400), `${CT}\rX-Injected: 1`);
 	post('request Content-Type with NUL', framed, nginxPage(400), `${CT}\0`);
 	return r;
@@ -424,5 +440,12 @@ suite('hostile requests', { workers: WORKERS }, (s, test) => {
 		// Untrusted text is escaped in the log: no line may carry a raw control byte (STYLE.md, Logging).
 		assert.doesNotMatch(log, /[\x00-\x08\x0b-\x1f\x7f]/, 'no raw control byte in the log');
 		assert.doesNotMatch(log, /^X-Injected/m, 'no injected log line');
+	});
+
+	test('the large bodies that ended early reached vardata before their end, and got its 400', async () => {
+		// Buffered, nginx would have dropped them without ever passing them on.
+		const log = await fsp.readFile(s.vardataLog, 'utf8');
+		for (const name of [STREAMED_SHORT, STREAMED_CUT])
+			assert.match(log, new RegExp(` POST ${E}/task/${TASK}/localVariables/${name}/data 400 `), name);
 	});
 });

@@ -74,7 +74,7 @@ usage() {
 	  --duration S       seconds per load run (default 5; quick 1)
 	  --warmup S         seconds of warm-up before each load run (default 1; quick 0)
 	  --rounds N         interleaved rounds of every load run, best kept (default 2; quick 1)
-	  --reps N           repetitions of each large transfer, best kept (default 3; quick 1)
+	  --reps N           repetitions of each large transfer, best kept (default 5; quick 1)
 	  --big-mib N        size of the large value in MiB (default 256; quick 3)
 	  --workers N        pool size of vardata and of the reference (default: cores)
 	  --connections N    wrk connections for measurements 1 and 2 (default 16)
@@ -112,7 +112,7 @@ parse_args() {
 	if $quick; then
 		: "${duration:=1}" "${warmup:=0}" "${reps:=1}" "${rounds:=1}" "${big_mib:=3}"
 	else
-		: "${duration:=5}" "${warmup:=1}" "${reps:=3}" "${rounds:=2}" "${big_mib:=256}"
+		: "${duration:=5}" "${warmup:=1}" "${reps:=5}" "${rounds:=2}" "${big_mib:=256}"
 		: "${results_dir:=$here/results}"
 	fi
 	: "${workers:=$cores}"
@@ -548,6 +548,16 @@ transfer_rate() {
 	R[$1.mbs]=$(calc "$big_size / ${R[$1.s]} / 1e6")
 }
 
+# Every time in FILE, in the order taken, for the log: the best alone hides
+# how much the transfers of one run differ.
+times_of() {
+	local t out=
+	while read -r t; do
+		out+="${out:+ }$(printf '%.2f' "$t")"
+	done <"$1"
+	printf '%s s\n' "$out"
+}
+
 # ---- the measurements ----
 
 small_path=/engine-rest/task/bench-task/variables/small/data
@@ -650,7 +660,7 @@ measure_copy_out() {
 		printf '%s\n' "$t" >>"$tmp/copyout.times"
 	done
 	transfer_rate bigget.ref "$tmp/copyout.times"
-	note "psql COPY TO: $(printf '%.1f' "${R[bigget.ref.mbs]}") MB/s"
+	note "psql COPY TO: $(printf '%.1f' "${R[bigget.ref.mbs]}") MB/s (times $(times_of "$tmp/copyout.times"))"
 }
 
 # The largest VmHWM of the pool's workers, in KiB.
@@ -679,7 +689,7 @@ measure_big_get() {
 	done
 	R[bigget.hwm1]=$(workers_hwm)
 	transfer_rate bigget.vd "$tmp/get.times"
-	note "vardata GET: $(printf '%.1f' "${R[bigget.vd.mbs]}") MB/s"
+	note "vardata GET: $(printf '%.1f' "${R[bigget.vd.mbs]}") MB/s (times $(times_of "$tmp/get.times"))"
 }
 
 # Before each timed write of the large value: PostgreSQL's dirty buffers
@@ -740,8 +750,8 @@ measure_big_post() {
 		die "POST of the large file did not store it as a File variable with the bytes sent"
 	transfer_rate bigpost.ref "$tmp/copyin.times"
 	transfer_rate bigpost.vd "$tmp/post.times"
-	note "psql COPY FROM: $(printf '%.1f' "${R[bigpost.ref.mbs]}") MB/s," \
-		"vardata POST: $(printf '%.1f' "${R[bigpost.vd.mbs]}") MB/s"
+	note "psql COPY FROM: $(printf '%.1f' "${R[bigpost.ref.mbs]}") MB/s (times $(times_of "$tmp/copyin.times"))," \
+		"vardata POST: $(printf '%.1f' "${R[bigpost.vd.mbs]}") MB/s (times $(times_of "$tmp/post.times"))"
 }
 
 # ---- the report ----

@@ -548,14 +548,14 @@ transfer_rate() {
 	R[$1.mbs]=$(calc "$big_size / ${R[$1.s]} / 1e6")
 }
 
-# Every time in FILE, in the order taken, for the log: the best alone hides
-# how much the transfers of one run differ.
-times_of() {
-	local t out=
+# KEY's rate (transfer_rate) and every time in FILE, in the order taken,
+# for the log: the best alone hides how much the transfers of one run differ.
+rate_and_times() {
+	local t times=
 	while read -r t; do
-		out+="${out:+ }$(printf '%.2f' "$t")"
-	done <"$1"
-	printf '%s s\n' "$out"
+		times+="${times:+ }$(printf '%.2f' "$t")"
+	done <"$2"
+	printf '%.1f MB/s (times %s s)\n' "${R[$1.mbs]}" "$times"
 }
 
 # ---- the measurements ----
@@ -660,7 +660,7 @@ measure_copy_out() {
 		printf '%s\n' "$t" >>"$tmp/copyout.times"
 	done
 	transfer_rate bigget.ref "$tmp/copyout.times"
-	note "psql COPY TO: $(printf '%.1f' "${R[bigget.ref.mbs]}") MB/s (times $(times_of "$tmp/copyout.times"))"
+	note "psql COPY TO: $(rate_and_times bigget.ref "$tmp/copyout.times")"
 }
 
 # The largest VmHWM of the pool's workers, in KiB.
@@ -689,7 +689,7 @@ measure_big_get() {
 	done
 	R[bigget.hwm1]=$(workers_hwm)
 	transfer_rate bigget.vd "$tmp/get.times"
-	note "vardata GET: $(printf '%.1f' "${R[bigget.vd.mbs]}") MB/s (times $(times_of "$tmp/get.times"))"
+	note "vardata GET: $(rate_and_times bigget.vd "$tmp/get.times")"
 }
 
 # Before each timed write of the large value: PostgreSQL's dirty buffers
@@ -750,8 +750,8 @@ measure_big_post() {
 		die "POST of the large file did not store it as a File variable with the bytes sent"
 	transfer_rate bigpost.ref "$tmp/copyin.times"
 	transfer_rate bigpost.vd "$tmp/post.times"
-	note "psql COPY FROM: $(printf '%.1f' "${R[bigpost.ref.mbs]}") MB/s (times $(times_of "$tmp/copyin.times"))," \
-		"vardata POST: $(printf '%.1f' "${R[bigpost.vd.mbs]}") MB/s (times $(times_of "$tmp/post.times"))"
+	note "psql COPY FROM: $(rate_and_times bigpost.ref "$tmp/copyin.times")," \
+		"vardata POST: $(rate_and_times bigpost.vd "$tmp/post.times")"
 }
 
 # ---- the report ----

@@ -696,8 +696,8 @@ measure_big_get() {
 # written out, and then the kernel's.  The private cluster runs with fsync
 # off, so without the sync the half GiB of table and WAL that one transfer
 # leaves in the page cache is written back to disk during whichever transfer
-# comes next (after a few, the kernel also throttles the writer), and a
-# transfer's time would depend on what ran before it rather than on itself.
+# comes next, and a transfer's time would depend on what ran before it
+# rather than on itself.
 settle() {
 	pg_psql -c 'CHECKPOINT' >/dev/null
 	sync

@@ -120,6 +120,39 @@ enum {
 };
 
 /*
+ * A lookup's columns from h (the chosen chain row and its variable) and b
+ * (the variable's byte array); slice is the parameter of the first slice's
+ * length.
+ */
+#define LOOKUP_COLUMNS(slice) \
+"SELECT h.depth, h.vid, h.type_, h.text_, h.text2_, b.id_, b.rev_, octet_length(b.bytes_)," \
+"   substring(b.bytes_ FROM 1 FOR " slice "::integer), " COMPRESSED("b.bytes_")
+
+/*
+ * The lookup of an execution or a case execution, whose chain has scopes
+ * of its own kind only (the parents).  Each step is one index probe of one
+ * table, where CHAIN_CTE's step probes all three, and PostgreSQL sets up
+ * every plan node of a statement whether it runs or not: under pgbench, a
+ * process instance's lookup costs the database 24 us this way against
+ * 28 us through CHAIN_CTE.  (A task's chain may go on through a parent
+ * task or a case execution, which only CHAIN_CTE walks in one statement.)
+ * The arguments: the table of that kind, and which variable of that name
+ * is chain row c's.  $1 scope id, $2 name, $3 local, $4 first slice length.
+ */
+#define KIND_LOOKUP(table, variable) \
+"WITH RECURSIVE chain(depth, id, up) AS (" \
+"    SELECT 0, s.id_, s.parent_id_ FROM " table " s WHERE s.id_ = $1" \
+"  UNION ALL" \
+"    SELECT c.depth + 1, p.id_, p.parent_id_ FROM chain c JOIN " table " p ON p.id_ = c.up" \
+"    WHERE c.depth < 64 AND NOT $3::boolean" \
+") " LOOKUP_COLUMNS("$4") \
+" FROM (SELECT c.depth, v.id_ AS vid, v.type_, v.text_, v.text2_, v.bytearray_id_" \
+"   FROM chain c LEFT JOIN LATERAL (SELECT * FROM act_ru_variable v" \
+"     WHERE v.var_scope_ = c.id AND v.name_ = $2 AND " variable " OFFSET 0) v ON true" \
+"   ORDER BY v.id_ IS NULL, c.depth LIMIT 1) h" \
+" LEFT JOIN act_ge_bytearray b ON b.id_ = h.bytearray_id_"
+
+/*
  * Whether a bytea is stored compressed (a Camunda engine's default STORAGE
  * EXTENDED): stored smaller than it is.  Both sizes come from the value's
  * header or TOAST pointer, without reading it, and unlike
@@ -288,9 +321,10 @@ OLD_BLOB_DELETE(bytearray) touch \
 UPDATE_REST("$2", "$3", "$4", "$5", "$6", "$7", "", touch, touched)
 
 enum stmt {
-	ST_LOOKUP, ST_LOOKUP_INSTANCE, ST_SLICE, ST_SLICES, ST_LOCK, ST_UPDATE, ST_INSERT,
-	ST_WRITE, ST_WRITE_TASK, ST_WRITE_EXEC, ST_WRITE_CEXEC, ST_UPDATE_CHAIN, ST_UPDATE_TASK,
-	ST_UPDATE_EXEC, ST_UPDATE_CEXEC, ST_BLOB_FIXUP, ST_BLOB_DROP, ST__COUNT
+	ST_LOOKUP, ST_LOOKUP_EXEC, ST_LOOKUP_CEXEC, ST_LOOKUP_INSTANCE, ST_SLICE,
+	ST_SLICES, ST_LOCK, ST_UPDATE, ST_INSERT, ST_WRITE, ST_WRITE_TASK, ST_WRITE_EXEC,
+	ST_WRITE_CEXEC, ST_UPDATE_CHAIN, ST_UPDATE_TASK, ST_UPDATE_EXEC, ST_UPDATE_CEXEC,
+	ST_BLOB_FIXUP, ST_BLOB_DROP, ST__COUNT
 };
 
 static const struct {
@@ -298,18 +332,24 @@ static const struct {
 	int		 nparams;
 	const char	*sql;
 } stmts[ST__COUNT] = {
-	/* $1 kind, $2 scope id, $3 name, $4 local, $5 first slice length */
 	/*
-	 * The nearest scope with a variable of that name, else any scope of the
-	 * chain (the addressed scope exists, the variable does not), else no row.
+	 * Every lookup answers with the nearest scope that has a variable of
+	 * that name, else any scope of the chain (the addressed scope exists,
+	 * the variable does not), else no row.
+	 *
+	 * vd_lookup walks the chain through every kind of scope (a task's):
+	 * $1 kind, $2 scope id, $3 name, $4 local, $5 first slice length.
 	 */
-	[ST_LOOKUP] = { "vd_lookup", 5, LOOKUP_CHAIN
-	    "SELECT h.depth, h.vid, h.type_, h.text_, h.text2_, b.id_, b.rev_, octet_length(b.bytes_),"
-	    "   substring(b.bytes_ FROM 1 FOR $5::integer), " COMPRESSED("b.bytes_")
+	[ST_LOOKUP] = { "vd_lookup", 5, LOOKUP_CHAIN LOOKUP_COLUMNS("$5")
 	    " FROM (SELECT c.depth, v.id_ AS vid, v.type_, v.text_, v.text2_, v.bytearray_id_"
 	    "   FROM chain c LEFT JOIN " SCOPE_VARIABLE " ON true"
 	    "   WHERE c.depth >= 0 ORDER BY v.id_ IS NULL, c.depth LIMIT 1) h"
 	    " LEFT JOIN act_ge_bytearray b ON b.id_ = h.bytearray_id_" },
+	/* The lookups of an execution and of a case execution (KIND_LOOKUP). */
+	[ST_LOOKUP_EXEC] = { "vd_lookup_exec", 4,
+	    KIND_LOOKUP("act_ru_execution", EXEC_VARIABLE("c.id")) },
+	[ST_LOOKUP_CEXEC] = { "vd_lookup_cexec", 4,
+	    KIND_LOOKUP("act_ru_case_execution", CEXEC_VARIABLE("c.id")) },
 	/* $1 variable id, $2 first slice length; always one row, as for a scope that exists */
 	[ST_LOOKUP_INSTANCE] = { "vd_lookup_instance", 2,
 	    "SELECT 0, v.id_, v.type_, v.text_, v.text2_, b.id_, b.rev_, octet_length(b.bytes_),"
@@ -907,14 +947,38 @@ st_lookup(struct store *st, enum stmt s, const char **values, struct var_value *
 	return VD_OK;
 }
 
+/*
+ * The lookup statement of a kind of scope and its parameters, all but the
+ * last (the first slice's length, left to fill): a task's is vd_lookup,
+ * the others' KIND_LOOKUP.
+ */
+static enum stmt
+lookup_stmt(const char **values, char k[2], enum scope_kind kind, const char *scope_id,
+    bool local, const char *name)
+{
+	bool	any_kind = kind == SK_TASK;
+
+	k[0] = (char)kind;
+	k[1] = '\0';
+	if (any_kind)
+		*values++ = k;
+	*values++ = scope_id;
+	*values++ = name;
+	*values++ = local ? "t" : "f";
+	*values = NULL;
+	if (any_kind)
+		return ST_LOOKUP;
+	return kind == SK_EXECUTION ? ST_LOOKUP_EXEC : ST_LOOKUP_CEXEC;
+}
+
 enum vd_err
 store_lookup(struct store *st, enum scope_kind kind, const char *scope_id, bool local,
     const char *name, struct var_value *out)
 {
-	char		 k[2] = { (char)kind, '\0' };
-	const char	*values[5] = { k, scope_id, name, local ? "t" : "f", NULL };
+	char		 k[2];
+	const char	*values[5];
 
-	return st_lookup(st, ST_LOOKUP, values, out);
+	return st_lookup(st, lookup_stmt(values, k, kind, scope_id, local, name), values, out);
 }
 
 enum vd_err
@@ -970,10 +1034,10 @@ enum vd_err
 store_lookup_send(struct store *st, enum scope_kind kind, const char *scope_id, bool local,
     const char *name)
 {
-	char		 k[2] = { (char)kind, '\0' };
-	const char	*values[5] = { k, scope_id, name, local ? "t" : "f", NULL };
+	char		 k[2];
+	const char	*values[5];
 
-	return st_send_lookup(st, ST_LOOKUP, values);
+	return st_send_lookup(st, lookup_stmt(values, k, kind, scope_id, local, name), values);
 }
 
 enum vd_err

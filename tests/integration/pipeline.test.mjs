@@ -19,6 +19,11 @@ suite('pipelined requests on one worker', { workers: 1, vardataArgs: ['--pipelin
 	const pi = 'pipe-pi';
 	const exe = 'pipe-exe';
 	const task = 'pipe-task';
+	// Tasks outside a process, whose chains go on through a parent task or a case execution.
+	const top = 'pipe-top';
+	const sub = 'pipe-sub';
+	const ci = 'pipe-ci';
+	const ctask = 'pipe-ctask';
 	const values = {};
 	let worker;
 	let etagOfLarge;
@@ -49,6 +54,11 @@ suite('pipelined requests on one worker', { workers: 1, vardataArgs: ['--pipelin
 				r.body.length === 0],
 			[{ method: 'HEAD', path: `${E}/task/${task}/variables/large/data` }, (r) => r.status === 200 &&
 				r.headers['content-length'] === String(large.length) && r.body.length === 0],
+			[get(`/task/${sub}/variables/fromTop/data`), (r) => r.status === 200 && r.body.equals(values.fromTop)],
+			[get(`/task/${sub}/variables/largeTop/data`), (r) => r.status === 200 && r.body.equals(values.largeTop)],
+			[get(`/task/${ctask}/variables/fromCase/data`), (r) => r.status === 200 && r.body.equals(values.fromCase)],
+			[get(`/task/${sub}/variables/nothing/data`), (r) => r.status === 404 &&
+				JSON.parse(r.body).message === 'task variable with name nothing does not exist'],
 		];
 	}
 
@@ -66,7 +76,7 @@ suite('pipelined requests on one worker', { workers: 1, vardataArgs: ['--pipelin
 		}
 	}
 
-	test('fixtures: values of several sizes along task -> execution -> process instance', async () => {
+	test('fixtures: values of several sizes along task -> execution -> process instance, and above tasks outside a process', async () => {
 		await s.createProcessInstance(pi, { children: [{ id: exe }] });
 		await s.createTask(task, { executionId: exe });
 		values.small = crypto.randomBytes(100);
@@ -85,6 +95,16 @@ suite('pipelined requests on one worker', { workers: 1, vardataArgs: ['--pipelin
 		const [[ba, rev]] = await s.sql(`select b.id_, b.rev_ from act_ru_variable v
 			join act_ge_bytearray b on b.id_ = v.bytearray_id_ where v.var_scope_ = '${pi}' and v.name_ = 'large'`);
 		etagOfLarge = `"${ba}-${rev}"`;
+		await s.createTask(top);
+		await s.createTask(sub, { parentTaskId: top });
+		await s.createCaseInstance(ci, { children: [{ id: 'pipe-ce' }] });
+		await s.createTask(ctask, { caseExecutionId: 'pipe-ce' });
+		values.fromTop = crypto.randomBytes(77);
+		values.largeTop = crypto.randomBytes(2 * FIRST + 3);
+		values.fromCase = crypto.randomBytes(55);
+		await s.insertVariable({ name: 'fromTop', bytes: values.fromTop, taskId: top });
+		assert.equal((await s.putBytes(`${E}/task/${top}/localVariables/largeTop/data`, values.largeTop)).status, 204);
+		await s.insertVariable({ name: 'fromCase', bytes: values.fromCase, caseExecutionId: ci });
 		[worker] = await childrenOf(s.proc.pid);
 		assert.ok(worker, 'the one worker');
 	});

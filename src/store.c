@@ -95,23 +95,28 @@ _Static_assert(INLINE_MAX >= VD_PIPELINE_BODY, "a pipelined POST's value must fi
 WRITE_COLS_TASK, WRITE_JOIN_TASK, WRITE_COLS_EXEC, WRITE_COLS_CEXEC)
 
 /*
- * The variable of that name ($3) in chain row c (spec section 5): a task's
- * variables are those with its TASK_ID_; an execution's or case execution's
- * those with its id and no TASK_ID_.  The unique (VAR_SCOPE_, NAME_) index
- * finds them: LATERAL with OFFSET 0 (which keeps the planner from
- * flattening it, and costs no plan node) makes that one index probe per
- * scope, where a join lets the planner, which cannot know how short a
- * chain is, scan every variable of that name.
+ * CHAIN_VARIABLE: the variable named name (a parameter) of chain row c's
+ * scope, where which tells a scope's variables apart (spec section 5): a
+ * task's are those with its TASK_ID_ (TASK_VARIABLE); an execution's or
+ * case execution's those with its id and no TASK_ID_.  The unique (VAR_SCOPE_, NAME_) index finds them:
+ * LATERAL with OFFSET 0 (which keeps the planner from flattening it, and
+ * costs no plan node) makes that one index probe per scope, where a join
+ * lets the planner, which cannot know how short a chain is, scan every
+ * variable of that name.
  */
 #define TASK_VARIABLE(id)	"v.task_id_ = " id
 #define EXEC_VARIABLE(id)	"v.execution_id_ = " id " AND v.task_id_ IS NULL"
 #define CEXEC_VARIABLE(id)	"v.case_execution_id_ = " id " AND v.task_id_ IS NULL"
-#define SCOPE_VARIABLE_WHERE \
-"   WHERE v.var_scope_ = c.id AND v.name_ = $3 AND CASE c.kind" \
+#define CHAIN_VARIABLE(name, which) \
+"LATERAL (SELECT * FROM act_ru_variable v WHERE v.var_scope_ = c.id AND v.name_ = " name \
+"   AND " which " OFFSET 0) v"
+/* The same for a chain of every kind of scope (CHAIN_CTE's), name $3. */
+#define SCOPE_VARIABLE_WHICH \
+"CASE c.kind" \
 "     WHEN 't' THEN " TASK_VARIABLE("c.id") \
 "     WHEN 'e' THEN " EXEC_VARIABLE("c.id") \
 "     ELSE " CEXEC_VARIABLE("c.id") " END"
-#define SCOPE_VARIABLE "LATERAL (SELECT * FROM act_ru_variable v" SCOPE_VARIABLE_WHERE " OFFSET 0) v"
+#define SCOPE_VARIABLE CHAIN_VARIABLE("$3", SCOPE_VARIABLE_WHICH)
 
 /* Columns of a value lookup; every lookup answers in this shape. */
 enum {
@@ -120,13 +125,18 @@ enum {
 };
 
 /*
- * A lookup's columns from h (the chosen chain row and its variable) and b
- * (the variable's byte array); slice is the parameter of the first slice's
- * length.
+ * A lookup's answer from the chain: the nearest row whose variable (the
+ * lateral variable, of chain rows c that satisfy where) exists, else the
+ * nearest row, with that variable's byte array and its first slice
+ * (slice, the parameter of its length).
  */
-#define LOOKUP_COLUMNS(slice) \
+#define LOOKUP_NEAREST(variable, where, slice) \
 "SELECT h.depth, h.vid, h.type_, h.text_, h.text2_, b.id_, b.rev_, octet_length(b.bytes_)," \
-"   substring(b.bytes_ FROM 1 FOR " slice "::integer), " COMPRESSED("b.bytes_")
+"   substring(b.bytes_ FROM 1 FOR " slice "::integer), " COMPRESSED("b.bytes_") \
+" FROM (SELECT c.depth, v.id_ AS vid, v.type_, v.text_, v.text2_, v.bytearray_id_" \
+"   FROM chain c LEFT JOIN " variable " ON true" where \
+"   ORDER BY v.id_ IS NULL, c.depth LIMIT 1) h" \
+" LEFT JOIN act_ge_bytearray b ON b.id_ = h.bytearray_id_"
 
 /*
  * The lookup of an execution or a case execution, whose chain has scopes
@@ -139,18 +149,13 @@ enum {
  * The arguments: the table of that kind, and which variable of that name
  * is chain row c's.  $1 scope id, $2 name, $3 local, $4 first slice length.
  */
-#define KIND_LOOKUP(table, variable) \
+#define KIND_LOOKUP(table, which) \
 "WITH RECURSIVE chain(depth, id, up) AS (" \
 "    SELECT 0, s.id_, s.parent_id_ FROM " table " s WHERE s.id_ = $1" \
 "  UNION ALL" \
 "    SELECT c.depth + 1, p.id_, p.parent_id_ FROM chain c JOIN " table " p ON p.id_ = c.up" \
 "    WHERE c.depth < 64 AND NOT $3::boolean" \
-") " LOOKUP_COLUMNS("$4") \
-" FROM (SELECT c.depth, v.id_ AS vid, v.type_, v.text_, v.text2_, v.bytearray_id_" \
-"   FROM chain c LEFT JOIN LATERAL (SELECT * FROM act_ru_variable v" \
-"     WHERE v.var_scope_ = c.id AND v.name_ = $2 AND " variable " OFFSET 0) v ON true" \
-"   ORDER BY v.id_ IS NULL, c.depth LIMIT 1) h" \
-" LEFT JOIN act_ge_bytearray b ON b.id_ = h.bytearray_id_"
+") " LOOKUP_NEAREST(CHAIN_VARIABLE("$2", which), "", "$4")
 
 /*
  * Whether a bytea is stored compressed (a Camunda engine's default STORAGE
@@ -270,7 +275,7 @@ OLD_BLOB_DELETE("$8") "," \
  * $5 text2, $6 new byte-array id, $7 its bytes (null: none), $8 new
  * variable id; the answer has vd_write's four columns.  The arguments:
  * the scope's row (id, then WRITE_COLS); which of the variables of that
- * name is the scope's (SCOPE_VARIABLE_WHERE for that kind); and what a
+ * name is the scope's (SCOPE_VARIABLE_WHICH for that kind); and what a
  * write to a task adds (touch, when WROTE), then the answer's check that
  * the touch found the task.
  */
@@ -340,11 +345,8 @@ static const struct {
 	 * vd_lookup walks the chain through every kind of scope (a task's):
 	 * $1 kind, $2 scope id, $3 name, $4 local, $5 first slice length.
 	 */
-	[ST_LOOKUP] = { "vd_lookup", 5, LOOKUP_CHAIN LOOKUP_COLUMNS("$5")
-	    " FROM (SELECT c.depth, v.id_ AS vid, v.type_, v.text_, v.text2_, v.bytearray_id_"
-	    "   FROM chain c LEFT JOIN " SCOPE_VARIABLE " ON true"
-	    "   WHERE c.depth >= 0 ORDER BY v.id_ IS NULL, c.depth LIMIT 1) h"
-	    " LEFT JOIN act_ge_bytearray b ON b.id_ = h.bytearray_id_" },
+	[ST_LOOKUP] = { "vd_lookup", 5, LOOKUP_CHAIN
+	    LOOKUP_NEAREST(SCOPE_VARIABLE, " WHERE c.depth >= 0", "$5") },
 	/* The lookups of an execution and of a case execution (KIND_LOOKUP). */
 	[ST_LOOKUP_EXEC] = { "vd_lookup_exec", 4,
 	    KIND_LOOKUP("act_ru_execution", EXEC_VARIABLE("c.id")) },

@@ -275,14 +275,6 @@ get_answer(struct request *req, struct store *st, const struct route *rt, struct
 	}
 }
 
-static void
-handle_get(struct request *req, struct store *st, const struct route *rt)
-{
-	struct var_value	v;
-
-	get_answer(req, st, rt, &v, get_lookup(st, rt, &v));
-}
-
 /* The value of a File upload (spec section 6): filename, mime type, encoding. */
 static enum vd_err
 file_value(struct request *req, const struct upload *up, struct var_write *w, char **text2)
@@ -658,12 +650,13 @@ handle_request(struct request *req, struct store *st, const struct vd_conf *conf
 
 	if (!request_route(req, conf, &rt, &buf))
 		goto out;
-	if ((e = store_connect(st)) != VD_OK)
+	/* handle_send() serves every GET and HEAD: what is left is a POST. */
+	if (method_bit(req->method) != ROUTE_POST)
+		resp_error(&req->resp, VD_ERR_INTERNAL, NULL);
+	else if ((e = store_connect(st)) != VD_OK)
 		resp_error(&req->resp, e, NULL);
-	else if (method_bit(req->method) == ROUTE_POST)
-		handle_post(req, st, &rt, conf);
 	else
-		handle_get(req, st, &rt);
+		handle_post(req, st, &rt, conf);
 out:
 	free(buf);
 }

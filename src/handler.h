@@ -23,6 +23,10 @@ struct request {
 	struct response	 resp;
 };
 
+/*
+ * A request that runs alone, with nothing in flight (JOB_OTHER below): a
+ * method vardata does not serve, or a POST too large to pipeline.
+ */
 void	handle_request(struct request *req, struct store *st, const struct vd_conf *conf);
 
 /*

@@ -98,11 +98,11 @@ WRITE_COLS_TASK, WRITE_JOIN_TASK, WRITE_COLS_EXEC, WRITE_COLS_CEXEC)
  * CHAIN_VARIABLE: the variable named name (a parameter) of chain row c's
  * scope, where which tells a scope's variables apart (spec section 5): a
  * task's are those with its TASK_ID_ (TASK_VARIABLE); an execution's or
- * case execution's those with its id and no TASK_ID_.  The unique (VAR_SCOPE_, NAME_) index finds them:
- * LATERAL with OFFSET 0 (which keeps the planner from flattening it, and
- * costs no plan node) makes that one index probe per scope, where a join
- * lets the planner, which cannot know how short a chain is, scan every
- * variable of that name.
+ * case execution's those with its id and no TASK_ID_.  The unique
+ * (VAR_SCOPE_, NAME_) index finds them: LATERAL with OFFSET 0 (which keeps
+ * the planner from flattening it, and costs no plan node) makes that one
+ * index probe per scope, where a join lets the planner, which cannot know
+ * how short a chain is, scan every variable of that name.
  */
 #define TASK_VARIABLE(id)	"v.task_id_ = " id
 #define EXEC_VARIABLE(id)	"v.execution_id_ = " id " AND v.task_id_ IS NULL"

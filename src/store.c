@@ -952,18 +952,17 @@ st_lookup(struct store *st, enum stmt s, const char **values, struct var_value *
 /*
  * The lookup statement of a kind of scope and its parameters, all but the
  * last (the first slice's length, left to fill): a task's is vd_lookup,
- * the others' KIND_LOOKUP.
+ * whose kind parameter is then always a task's, the others' KIND_LOOKUP.
  */
 static enum stmt
-lookup_stmt(const char **values, char k[2], enum scope_kind kind, const char *scope_id,
-    bool local, const char *name)
+lookup_stmt(const char **values, enum scope_kind kind, const char *scope_id, bool local,
+    const char *name)
 {
-	bool	any_kind = kind == SK_TASK;
+	static const char	task_kind[] = { SK_TASK, '\0' };
+	bool			any_kind = kind == SK_TASK;
 
-	k[0] = (char)kind;
-	k[1] = '\0';
 	if (any_kind)
-		*values++ = k;
+		*values++ = task_kind;
 	*values++ = scope_id;
 	*values++ = name;
 	*values++ = local ? "t" : "f";
@@ -977,10 +976,9 @@ enum vd_err
 store_lookup(struct store *st, enum scope_kind kind, const char *scope_id, bool local,
     const char *name, struct var_value *out)
 {
-	char		 k[2];
 	const char	*values[5];
 
-	return st_lookup(st, lookup_stmt(values, k, kind, scope_id, local, name), values, out);
+	return st_lookup(st, lookup_stmt(values, kind, scope_id, local, name), values, out);
 }
 
 enum vd_err
@@ -1036,10 +1034,9 @@ enum vd_err
 store_lookup_send(struct store *st, enum scope_kind kind, const char *scope_id, bool local,
     const char *name)
 {
-	char		 k[2];
 	const char	*values[5];
 
-	return st_send_lookup(st, lookup_stmt(values, k, kind, scope_id, local, name), values);
+	return st_send_lookup(st, lookup_stmt(values, kind, scope_id, local, name), values);
 }
 
 enum vd_err

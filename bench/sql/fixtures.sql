@@ -91,12 +91,6 @@ SELECT 'fill-var-' || i || '-b', 1, 'bytes', 'small', 'fill-pi-' || i, 'fill-pi-
     'fill-ba-' || i, 'fill-pi-' || i, 1, false
   FROM generate_series(1, :filler) AS i;
 
--- The scratch table psql loads with COPY in the reference of measurement 4.
--- Its bytea column is stored like ACT_GE_BYTEARRAY.BYTES_ (sql/schema.sql
--- sets STORAGE EXTERNAL), so both sides write the same kind of TOAST rows.
-CREATE TABLE bench_copy (id_ varchar(64), bytes_ bytea);
-ALTER TABLE bench_copy ALTER COLUMN bytes_ SET STORAGE EXTERNAL;
-
 COMMIT;
 
 VACUUM ANALYZE;

@@ -665,7 +665,7 @@ copy_out_discard() {
 # The fixture of measurement 3 (sql/big.sql): the large value loaded by
 # the same COPY that is measurement 4's reference, untimed here.
 load_big_value() {
-	copy_in >/dev/null
+	copy_in
 	rename_copied bench-ba-big
 	[[ $(copied_md5 bench-ba-big) == "$big_md5" ]] || die "COPY FROM did not load the large value"
 	pg_psql -f "$here/sql/big.sql" >/dev/null
@@ -725,10 +725,9 @@ settle() {
 	sync
 }
 
-# One timed COPY of measurement 4's reference.  It appends to
-# ACT_GE_BYTEARRAY, as the POSTs it takes turns with do: loading into a
-# table emptied just before (a fresh file) was measured to be faster than
-# appending to one that holds values, which no upload ever gets to do.
+# One timed COPY of measurement 4's reference (copy_in).  No table is
+# emptied before it: loading into an emptied table was measured to be
+# faster than appending, and no upload ever gets an emptied table.
 copy_in_once() {
 	settle
 	printf '%s\n' "$(timed copy_in)" >>"$tmp/copyin.times"

@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -465,14 +464,30 @@ upload_error(struct request *req, enum vd_err e, const struct vd_limits *l)
 	}
 }
 
+/* The body's declared length (CONTENT_LENGTH, digits only), -1 when there is none. */
+static int64_t
+body_length(const struct request *req)
+{
+	const char	*p = req->content_length;
+	int64_t		 n = 0;
+
+	if (p == NULL || *p == '\0')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (n > (INT64_MAX - (*p - '0')) / 10)
+			return -1;
+		n = n * 10 + (*p - '0');
+	}
+	return *p == '\0' ? n : -1;
+}
+
 static bool
 post_length_ok(struct request *req, const struct vd_conf *conf)
 {
-	uint64_t	len;
+	int64_t	len = body_length(req);
 
 	/* Refuse a declared oversize body before reading a byte of it. */
-	if (req->content_length != NULL && *req->content_length != '\0' &&
-	    conf_parse_size(req->content_length, 0, UINT64_MAX, &len) && len > conf->limits.max_body) {
+	if (len >= 0 && (uint64_t)len > conf->limits.max_body) {
 		upload_error(req, VD_ERR_BODY_LIMIT, &conf->limits);
 		return false;
 	}
@@ -669,15 +684,9 @@ out:
 static bool
 post_fits_pipeline(const struct request *req)
 {
-	const char		*cl = req->content_length;
-	char			*end;
-	unsigned long long	 n;
+	int64_t	len = body_length(req);
 
-	if (cl == NULL || *cl < '0' || *cl > '9')
-		return false;
-	errno = 0;
-	n = strtoull(cl, &end, 10);
-	return errno == 0 && *end == '\0' && n <= VD_PIPELINE_BODY;
+	return len >= 0 && len <= VD_PIPELINE_BODY;
 }
 
 static void

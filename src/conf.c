@@ -10,6 +10,7 @@
 
 #include "conf.h"
 #include "defaults.h"
+#include "text.h"
 
 /*
  * The options, in one table so that the command line, the environment and
@@ -76,16 +77,11 @@ conf_defaults(struct vd_conf *conf)
 bool
 conf_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
-	uint64_t	v = 0, mul = 1;
+	uint64_t	v, mul = 1;
 	const char	*p = s;
 
-	if (s == NULL || !isdigit((unsigned char)*p))
+	if (s == NULL || !text_decimal(&p, &v))
 		return false;
-	for (; isdigit((unsigned char)*p); p++) {
-		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
 	switch (*p) {
 	case '\0':
 		break;

@@ -464,30 +464,22 @@ upload_error(struct request *req, enum vd_err e, const struct vd_limits *l)
 	}
 }
 
-/* The body's declared length (CONTENT_LENGTH, digits only), -1 when there is none. */
-static int64_t
-body_length(const struct request *req)
+/* The body's declared length (CONTENT_LENGTH, digits only); false when there is none. */
+static bool
+body_length(const struct request *req, uint64_t *len)
 {
 	const char	*p = req->content_length;
-	int64_t		 n = 0;
 
-	if (p == NULL || *p == '\0')
-		return -1;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (n > (INT64_MAX - (*p - '0')) / 10)
-			return -1;
-		n = n * 10 + (*p - '0');
-	}
-	return *p == '\0' ? n : -1;
+	return p != NULL && text_decimal(&p, len) && *p == '\0';
 }
 
 static bool
 post_length_ok(struct request *req, const struct vd_conf *conf)
 {
-	int64_t	len = body_length(req);
+	uint64_t	len;
 
 	/* Refuse a declared oversize body before reading a byte of it. */
-	if (len >= 0 && (uint64_t)len > conf->limits.max_body) {
+	if (body_length(req, &len) && len > conf->limits.max_body) {
 		upload_error(req, VD_ERR_BODY_LIMIT, &conf->limits);
 		return false;
 	}
@@ -684,9 +676,9 @@ out:
 static bool
 post_fits_pipeline(const struct request *req)
 {
-	int64_t	len = body_length(req);
+	uint64_t	len;
 
-	return len >= 0 && len <= VD_PIPELINE_BODY;
+	return body_length(req, &len) && len <= VD_PIPELINE_BODY;
 }
 
 static void

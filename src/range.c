@@ -5,25 +5,7 @@
 #include <strings.h>
 
 #include "range.h"
-
-/* Reads a decimal number without sign; false on overflow or no digit. */
-static bool
-read_num(const char **pp, uint64_t *out)
-{
-	const char	*p = *pp;
-	uint64_t	 v = 0;
-
-	if (!isdigit((unsigned char)*p))
-		return false;
-	for (; isdigit((unsigned char)*p); p++) {
-		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
-	*pp = p;
-	*out = v;
-	return true;
-}
+#include "text.h"
 
 static const char *
 skip_ows(const char *p)
@@ -46,11 +28,11 @@ range_parse(const char *value, uint64_t length, uint64_t *off, uint64_t *len)
 	/* RFC 9110 section 14.1.1: "-N" is the last N bytes. */
 	if ((suffix = *p == '-'))
 		p++;
-	if (!read_num(&p, suffix ? &last : &first))
+	if (!text_decimal(&p, suffix ? &last : &first))
 		return RANGE_FULL;
 	if (!suffix && *p++ != '-')
 		return RANGE_FULL;
-	if (!suffix && isdigit((unsigned char)*p) && !read_num(&p, &last))
+	if (!suffix && isdigit((unsigned char)*p) && !text_decimal(&p, &last))
 		return RANGE_FULL;
 	if (*skip_ows(p) != '\0' || (!suffix && last < first))
 		return RANGE_FULL;	/* a list of ranges, or junk */

@@ -1,6 +1,7 @@
 /*
- * Byte-string helpers: UTF-8 validation (RFC 3629) and the escaping that
- * keeps untrusted text from forging or splitting a log line.
+ * Byte-string helpers: UTF-8 validation (RFC 3629), decimal numbers, and
+ * the escaping that keeps untrusted text from forging or splitting a log
+ * line.
  */
 #include "config.h"
 
@@ -179,4 +180,22 @@ text_hexval(unsigned char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+bool
+text_decimal(const char **pp, uint64_t *out)
+{
+	const char	*p = *pp;
+	uint64_t	 v = 0;
+
+	if (*p < '0' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*pp = p;
+	*out = v;
+	return true;
 }

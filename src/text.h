@@ -1,12 +1,14 @@
 /*
- * Small pure helpers on byte strings: UTF-8 validation and counting, and the
- * escaping used before untrusted text reaches a log line or a header.
+ * Small pure helpers on byte strings: UTF-8 validation and counting,
+ * decimal numbers, and the escaping used before untrusted text reaches a log
+ * line or a header.
  */
 #ifndef VD_TEXT_H
 #define VD_TEXT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* True when s[0..len) is well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF). */
 bool	utf8_valid(const char *s, size_t len);
@@ -30,5 +32,11 @@ bool	text_ascii_ieq(const char *s, size_t len, const char *lit);
 
 /* The value of one hexadecimal digit, or -1. */
 int	text_hexval(unsigned char c);
+/*
+ * Reads the decimal digits at *pp (no sign, no blanks) into *out and moves
+ * *pp past them; false, leaving both alone, when there is no digit or the
+ * number does not fit 64 bits.
+ */
+bool	text_decimal(const char **pp, uint64_t *out);
 
 #endif

@@ -22,8 +22,10 @@
 /*
  * Values up to this size are collected in memory and inserted with one
  * parameter.  Larger ones go to the worker's spool file as they arrive and
- * then to PostgreSQL with a binary COPY: that format needs a value's length
- * before its bytes, and a multipart body tells the length only at its end.
+ * then to PostgreSQL with a binary COPY once the whole body is in: that
+ * format needs a value's length before its bytes, a multipart body tells
+ * the length only at its end, and a slow client must not keep a
+ * transaction open while the rest of its body arrives.
  * (COPY's text format could stream, but it doubles every byte as hex and
  * so cannot carry a value over half of PostgreSQL's 1 GB limit.)  Memory
  * stays bounded by these constants whatever the size of the value.
@@ -329,7 +331,7 @@ enum stmt {
 	ST_LOOKUP, ST_LOOKUP_EXEC, ST_LOOKUP_CEXEC, ST_LOOKUP_INSTANCE, ST_SLICE,
 	ST_SLICES, ST_LOCK, ST_UPDATE, ST_INSERT, ST_WRITE, ST_WRITE_TASK, ST_WRITE_EXEC,
 	ST_WRITE_CEXEC, ST_UPDATE_CHAIN, ST_UPDATE_TASK, ST_UPDATE_EXEC, ST_UPDATE_CEXEC,
-	ST_BLOB_FIXUP, ST_BLOB_DROP, ST__COUNT
+	ST_BLOB_FIXUP, ST__COUNT
 };
 
 static const struct {
@@ -458,9 +460,6 @@ static const struct {
 	/* COPY cannot compute the database's time: CREATE_TIME_ is set here. */
 	[ST_BLOB_FIXUP] = { "vd_blob_fixup", 1,
 	    "UPDATE act_ge_bytearray SET create_time_ = localtimestamp WHERE id_ = $1" },
-	/* $1 id: a byte array no variable points at any more */
-	[ST_BLOB_DROP] = { "vd_blob_drop", 1,
-	    "DELETE FROM act_ge_bytearray WHERE id_ = $1" },
 };
 
 struct store {
@@ -480,6 +479,7 @@ struct store {
 	bool			 in_copy;
 	bool			 spooling;	/* the value outgrew inline_buf */
 	bool			 pending;	/* inline_buf waits for store_put() to insert it */
+	bool			 spooled;	/* the whole value waits in the spool for store_put()'s COPY */
 	int			 spool_fd;	/* an unlinked file, reused for every value */
 	uint64_t		 blob_len;
 	char			 blob_id[37];
@@ -1427,7 +1427,7 @@ store_blob_begin(struct store *st, const char *name, char id[37])
 	memcpy(id, st->blob_id, sizeof(st->blob_id));
 	st->inline_len = 0;
 	st->blob_len = 0;
-	st->spooling = st->pending = false;
+	st->spooling = st->pending = st->spooled = false;
 	st->in_blob = true;
 	return VD_OK;
 }
@@ -1621,31 +1621,33 @@ st_copy(struct store *st)
 	return st_do(st, ST_BLOB_FIXUP, values);
 }
 
+/*
+ * A value's part has ended.  A spooled one waits there for store_put():
+ * the COPY opens the transaction, and the body may go on (more parts, or a
+ * second data part that replaces this one) for as long as its client
+ * takes.  No transaction is open until the whole body is in.
+ */
 enum vd_err
 store_blob_end(struct store *st)
 {
 	if (!st->in_blob)
 		return VD_ERR_INTERNAL;
 	st->in_blob = false;
-	if (!st->spooling) {
+	if (st->spooling) {
+		st->spooling = false;
+		st->spooled = true;
+	} else
 		st->pending = true;
-		return VD_OK;
-	}
-	st->spooling = false;
-	return st_copy(st);
+	return VD_OK;
 }
 
-enum vd_err
-store_blob_drop(struct store *st, const char *id)
+void
+store_blob_forget(struct store *st)
 {
-	const char	*values[1] = { id };
-
-	/* A small value not inserted yet is simply forgotten. */
-	if (st->pending && strcmp(id, st->blob_id) == 0) {
-		st->pending = false;
-		return VD_OK;
-	}
-	return st_do(st, ST_BLOB_DROP, values);
+	/* Nothing of it was sent: it waits in inline_buf or in the spool for store_put(). */
+	if (st->spooled)
+		spool_release(st);
+	st->pending = st->spooled = false;
 }
 
 /* The scope a write lands in (spec section 5): the locked variable's, else the addressed or the topmost. */
@@ -1717,6 +1719,11 @@ store_put(struct store *st, const struct var_write *w)
 	bool		 done = false;
 	int		 attempt, row;
 
+	if (st->spooled) {
+		st->spooled = false;
+		if ((e = st_copy(st)) != VD_OK)
+			return e;
+	}
 	for (attempt = 0; attempt < VD_PUT_ATTEMPTS && !done; attempt++) {
 		if ((lk = st_query(st, ST_LOCK, values, 0, &e)) == NULL)
 			return e;
@@ -1774,7 +1781,8 @@ store_rollback(struct store *st)
 	if ((st->in_txn && !st->begin_pending) || PQtransactionStatus(st->conn) != PQTRANS_IDLE)
 		(void)st_command(st, "ROLLBACK");
 out:
-	if (st->spooling)
+	if (st->spooling || st->spooled)
 		spool_release(st);
-	st->in_txn = st->begin_pending = st->in_copy = st->in_blob = st->spooling = st->pending = false;
+	st->in_txn = st->begin_pending = st->in_copy = st->in_blob = st->spooling = st->pending =
+	    st->spooled = false;
 }

@@ -103,8 +103,8 @@ enum vd_err	store_read(struct store *st, const struct var_value *v, uint64_t off
 /*
  * Writing: store_begin() opens a transaction; each value is streamed with
  * store_blob_begin/write/end toward a new ACT_GE_BYTEARRAY row (a large one
- * goes in with COPY at once, a small one rides along with the statement of
- * store_put()); store_put() points the variable at it; store_commit() makes
+ * waits in a spool file, a small one in memory, until store_put() sends it,
+ * with COPY or along with its statement); store_put() points the variable at it; store_commit() makes
  * it all visible at once.  Any error leaves the transaction to
  * store_rollback().
  */
@@ -113,8 +113,8 @@ enum vd_err	store_begin(struct store *st) VD_MUSTCHECK;
 enum vd_err	store_blob_begin(struct store *st, const char *name, char id[37]) VD_MUSTCHECK;
 enum vd_err	store_blob_write(struct store *st, const char *buf, size_t len) VD_MUSTCHECK;
 enum vd_err	store_blob_end(struct store *st) VD_MUSTCHECK;
-/* Deletes a byte-array row written earlier in this transaction (a data part sent twice). */
-enum vd_err	store_blob_drop(struct store *st, const char *id) VD_MUSTCHECK;
+/* Forgets the value of the last store_blob_end() (a data part sent twice: the last one wins). */
+void		store_blob_forget(struct store *st);
 
 struct var_write {
 	enum scope_kind	 kind;

@@ -67,13 +67,12 @@ static enum vd_err
 data_begin(struct reader *rd, const struct mp_part *p)
 {
 	struct upload	*up = rd->up;
-	enum vd_err	 e;
 
 	if (p->filename != NULL && utf8_chars(p->filename, p->filename_len) > rd->limits->max_filename)
 		return VD_ERR_FILENAME;
 	/* A second data part replaces the first (the last part of a name wins). */
-	if (up->has_data && (e = store_blob_drop(rd->st, up->ba_id)) != VD_OK)
-		return e;
+	if (up->has_data)
+		store_blob_forget(rd->st);
 	free(up->filename);
 	free(up->content_type);
 	up->filename = up->content_type = NULL;

@@ -106,6 +106,28 @@ suite('spool', { workers: WORKERS }, (s, test) => {
 		assert.equal(await spooled(), 0, 'the spool file is emptied once the value is stored');
 	});
 
+	// The data part ends long before the body does; the COPY still waits
+	// for the end, and the spool keeps the whole value meanwhile.
+	test('a large data part followed by more body: no transaction until the body is in', async () => {
+		const t = await s.taskTarget();
+		const value = crypto.randomBytes(2 * MiB);
+		const mp = multipart([{ name: 'data', contentType: OCTET, data: value },
+			{ name: 'padding', contentType: OCTET, data: crypto.randomBytes(4 * MiB) },
+			{ name: 'valueType', data: 'Bytes' }]);
+		const req = heldRequest(rawPost(t.url('first'), mp.body, mp.contentType), mp.body.length - 2 * MiB);
+		try {
+			assert.ok(await pollUntil(async () => (await spooled()) === value.length, WAIT_MS),
+				'a worker holds the whole value in its spool');
+			assert.deepEqual(await busySessions(), [], 'no vardata session in a transaction or a statement');
+		} finally {
+			req.release();
+		}
+		const res = await req.answer;
+		assert.equal(res.status, 204, `status ${res.status} ${res.body.toString().slice(0, 200)}`);
+		assert.deepEqual(await stored(t.task, 'first'), bytes(value));
+		assert.equal(await spooled(), 0, 'the spool file is emptied once the value is stored');
+	});
+
 	test('a part after the large data part, no final CRLF, an epilogue: the value is stored whole', async () => {
 		const t = await s.taskTarget();
 		const value = crypto.randomBytes(2 * MiB + 5);

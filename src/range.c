@@ -37,8 +37,14 @@ range_parse(const char *value, uint64_t length, uint64_t *off, uint64_t *len)
 	if (*skip_ows(p) != '\0' || (!suffix && last < first))
 		return RANGE_FULL;	/* a list of ranges, or junk */
 	if (suffix) {
-		if (last == 0 || length == 0)
+		if (last == 0)
 			return RANGE_UNSATISFIABLE;
+		/*
+		 * The one satisfiable range of an empty value (RFC 9110 section
+		 * 14.1.1), which no Content-Range can express: the whole of it.
+		 */
+		if (length == 0)
+			return RANGE_FULL;
 		first = last >= length ? 0 : length - last;
 		last = length - 1;
 	}

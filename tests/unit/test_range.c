@@ -34,7 +34,8 @@ main(void)
 	range("bytes=10-20", 10, RANGE_UNSATISFIABLE, 0, 0);
 	range("bytes=-0", 10, RANGE_UNSATISFIABLE, 0, 0);
 	range("bytes=0-0", 0, RANGE_UNSATISFIABLE, 0, 0);
-	range("bytes=-5", 0, RANGE_UNSATISFIABLE, 0, 0);
+	range("bytes=-5", 0, RANGE_FULL, 0, 0);
+	range("bytes=-0", 0, RANGE_UNSATISFIABLE, 0, 0);
 	range("bytes=5-3", 10, RANGE_FULL, 0, 0);
 	range("bytes=0-1,3-4", 10, RANGE_FULL, 0, 0);
 	range("bytes=", 10, RANGE_FULL, 0, 0);

@@ -180,6 +180,13 @@ send_value(struct request *req, struct store *st, const struct var_value *v,
 	struct body_sink	bs = { &req->resp, 200, "application/octet-stream", p->len };
 	char			ct[VD_TYPE_NAME_MAX_CHARS + 16], cr[96];
 
+	/* An error answer: the value's length, none of its headers (a filename would name the JSON). */
+	if (p->rr == RANGE_UNSATISFIABLE) {
+		snprintf(cr, sizeof(cr), "bytes */%llu", (unsigned long long)v->length);
+		resp_header(&req->resp, "Content-Range", cr);
+		resp_error(&req->resp, VD_ERR_RANGE, NULL);
+		return VD_OK;
+	}
 	if (p->etag[0] != '\0')
 		resp_header(&req->resp, "ETag", p->etag);
 	if (p->not_modified)
@@ -188,12 +195,6 @@ send_value(struct request *req, struct store *st, const struct var_value *v,
 	if (strcmp(v->type, "file") == 0 &&
 	    (bs.content_type = file_headers(&req->resp, v, ct, sizeof(ct))) == NULL)
 		return VD_ERR_NOMEM;
-	if (p->rr == RANGE_UNSATISFIABLE) {
-		snprintf(cr, sizeof(cr), "bytes */%llu", (unsigned long long)v->length);
-		resp_header(&req->resp, "Content-Range", cr);
-		resp_error(&req->resp, VD_ERR_RANGE, NULL);
-		return VD_OK;
-	}
 	if (p->rr == RANGE_PARTIAL) {
 		snprintf(cr, sizeof(cr), "bytes %llu-%llu/%llu", (unsigned long long)p->off,
 		    (unsigned long long)(p->off + p->len - 1), (unsigned long long)v->length);

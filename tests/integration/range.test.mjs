@@ -65,6 +65,34 @@ suite('ranges and validators', {}, (s, test) => {
 		}
 	});
 
+	test('a 416 carries none of the value\'s headers: no ETag, no Content-Disposition to name the JSON', async () => {
+		const fileUrl = `${E}/process-instance/${pi}/variables/doc/data`;
+		const r0 = await s.postMultipart(fileUrl, [{ name: 'data', filename: 'report.txt', contentType: 'text/plain',
+			data: Buffer.from('eleven byte') }, { name: 'valueType', data: 'File' }]);
+		assert.equal(r0.status, 204);
+		assert.equal((await s.get(fileUrl)).headers['content-disposition'],
+			'attachment; filename="report.txt"; filename*=UTF-8\'\'report.txt');
+		const r = await s.get(fileUrl, ['-H', 'Range: bytes=50-']);
+		assertError(r, 416, 'RestException', 'requested range not satisfiable');
+		assert.equal(r.headers['content-range'], 'bytes */11');
+		assert.equal(r.headers['content-disposition'], undefined);
+		assert.equal(r.headers['etag'], undefined);
+	});
+
+	test('an empty value: a suffix range gets the whole (empty) value, bytes=-0 and bytes=0- get 416', async () => {
+		const emptyUrl = `${E}/process-instance/${pi}/variables/empty/data`;
+		assert.equal((await s.putBytes(emptyUrl, Buffer.alloc(0))).status, 204);
+		const r = await s.get(emptyUrl, ['-H', 'Range: bytes=-5']);
+		assert.equal(r.status, 200);
+		assert.equal(r.headers['content-length'], '0');
+		assert.equal(r.headers['content-range'], undefined);
+		for (const range of ['bytes=-0', 'bytes=0-']) {
+			const bad = await s.get(emptyUrl, ['-H', `Range: ${range}`]);
+			assertError(bad, 416, 'RestException', 'requested range not satisfiable');
+			assert.equal(bad.headers['content-range'], 'bytes */0', range);
+		}
+	});
+
 	test('several ranges, other units and junk are ignored: 200 with the whole value', async () => {
 		for (const range of ['bytes=0-1,5-6', 'items=0-1', 'bytes=a-b', 'bytes=9-3']) {
 			const r = await s.get(url, ['-H', `Range: ${range}`]);

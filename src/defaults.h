@@ -7,13 +7,18 @@
 #define VD_DEFAULTS_H
 
 /*
- * PostgreSQL refuses a bytea of 1 GiB or more (MaxAllocSize less the varlena
- * header), so no request body larger than that can ever be stored.  The
- * framing of a multipart body is small; we allow 64 KiB of it.
+ * PostgreSQL allocates at most MaxAllocSize (1 GiB less one byte) at once,
+ * so no request body larger than that can ever be stored.
  */
 #define VD_DEFAULT_MAX_BODY		((1024ULL * 1024 * 1024) - 1)	/* --max-body */
-/* The largest bytea PostgreSQL builds: MaxAllocSize less the 4-byte varlena header. */
-#define VD_MAX_VALUE			((1024ULL * 1024 * 1024) - 1 - 4)
+/*
+ * The largest value: COPY builds the whole ACT_GE_BYTEARRAY row in one
+ * allocation before it moves the value out of line, so the row's other
+ * columns and headers (under 2 KiB with a name of 255 four-byte
+ * characters) must fit beside it.  64 KiB of room; error.c's message
+ * names the figure.
+ */
+#define VD_MAX_VALUE			((1024ULL * 1024 * 1024) - 64 * 1024)
 #define VD_DEFAULT_MAX_PARTS		16		/* --max-parts */
 #define VD_DEFAULT_MAX_PART_HEADER	(8 * 1024)	/* --max-part-header, bytes per part */
 #define VD_DEFAULT_MAX_FILENAME		4000		/* --max-filename, characters (TEXT_ is varchar(4000)) */

@@ -5,6 +5,7 @@
 
 #include <json-c/json.h>
 
+#include "defaults.h"
 #include "error.h"
 
 /*
@@ -12,6 +13,8 @@
  * names are those of the Camunda REST API so that clients which switch on
  * "type" keep working.
  */
+_Static_assert(VD_MAX_VALUE == 1073676288ULL, "VD_ERR_VALUE_LIMIT's message names VD_MAX_VALUE");
+
 static const struct vd_errinfo errtab[VD_ERR__COUNT] = {
 	[VD_OK] = { 200, "", "", -1 },
 	[VD_ERR_NOMEM] = { 500, "RestException", "out of memory", -1 },
@@ -27,7 +30,7 @@ static const struct vd_errinfo errtab[VD_ERR__COUNT] = {
 	[VD_ERR_MULTIPART] = { 400, "RestException", "multipart/form-data cannot be processed", -1 },
 	[VD_ERR_BODY_LIMIT] = { 413, "RestException", "request body exceeds the size limit", -1 },
 	[VD_ERR_VALUE_LIMIT] = { 413, "RestException",
-	    "the value exceeds PostgreSQL's limit of 1073741819 bytes for one bytea", -1 },
+	    "the value exceeds the limit of 1073676288 bytes (1 GiB less 64 KiB) for one bytea", -1 },
 	[VD_ERR_PART_COUNT] = { 400, "RestException", "too many parts in multipart/form-data", -1 },
 	[VD_ERR_PART_HEADER] = { 400, "RestException", "part header exceeds the size limit", -1 },
 	[VD_ERR_FILENAME] = { 400, "RestException", "filename exceeds the length limit", -1 },

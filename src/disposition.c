@@ -133,15 +133,21 @@ fill(struct disposition *d, const struct mime *p)
 	if (fn == NULL)
 		return VD_OK;
 	d->filename = d->name + d->name_len + 1;
-	if (fnext != NULL) {
-		if (!ext_decode(fnext, d->filename, &d->filename_len))
-			return VD_ERR_MULTIPART;
-	} else {
+	if (fnext != NULL)
+		d->filename_bad = !ext_decode(fnext, d->filename, &d->filename_len);
+	else {
 		memcpy(d->filename, fn->value, fn->value_len);
 		d->filename_len = fn->value_len;
 	}
-	d->filename[d->filename_len] = '\0';
-	return text_acceptable(d->filename, d->filename_len) ? VD_OK : VD_ERR_MULTIPART;
+	if (!d->filename_bad) {
+		d->filename[d->filename_len] = '\0';
+		d->filename_bad = !text_acceptable(d->filename, d->filename_len);
+	}
+	if (d->filename_bad) {
+		d->filename = NULL;
+		d->filename_len = 0;
+	}
+	return VD_OK;
 }
 
 enum vd_err

@@ -6,6 +6,7 @@
 #ifndef VD_DISPOSITION_H
 #define VD_DISPOSITION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -15,14 +16,17 @@ struct disposition {
 	size_t	 name_len;
 	char	*filename;	/* NULL when the part has none; filename* wins over filename */
 	size_t	 filename_len;
+	bool	 filename_bad;	/* one was sent but cannot be stored: filename is NULL */
 	char	*storage;
 };
 
 /*
  * Parses a part's Content-Disposition value: "form-data; name=...;
  * filename=...".  Returns VD_OK, VD_ERR_MULTIPART (not form-data, no name,
- * bad syntax, a control byte or invalid UTF-8 in name or filename, an
- * unsupported filename* charset) or VD_ERR_NOMEM.  Free with disposition_free();
+ * bad syntax, a control byte or invalid UTF-8 in the name) or
+ * VD_ERR_NOMEM.  A filename with a control byte or invalid UTF-8, or a
+ * filename* in another charset, sets filename_bad instead: only a File
+ * value needs its filename, and refuses it then.  Free with disposition_free();
  * on error d is cleared.  filename="" gives filename "" (non-NULL, length 0).
  * The plain filename is not percent-decoded (Camunda does not); only
  * filename* (charset UTF-8 or ISO-8859-1) is.  A repeated parameter: the

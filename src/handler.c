@@ -275,15 +275,50 @@ get_answer(struct request *req, struct store *st, const struct route *rt, struct
 	}
 }
 
+/* A limit's error names the limit and the flag that sets it (spec section 6). */
+static void
+upload_error(struct request *req, enum vd_err e, const struct vd_limits *l)
+{
+	switch (e) {
+	case VD_ERR_BODY_LIMIT:
+		resp_errorf(&req->resp, e, "request body exceeds the limit of %llu bytes (--max-body)",
+		    (unsigned long long)l->max_body);
+		break;
+	case VD_ERR_PART_COUNT:
+		resp_errorf(&req->resp, e, "more than %zu parts in multipart/form-data (--max-parts)",
+		    l->max_parts);
+		break;
+	case VD_ERR_PART_HEADER:
+		resp_errorf(&req->resp, e, "a part header exceeds the limit of %zu bytes "
+		    "(--max-part-header)", l->max_part_header);
+		break;
+	case VD_ERR_FILENAME:
+		resp_errorf(&req->resp, e, "filename longer than %zu characters (--max-filename)",
+		    l->max_filename);
+		break;
+	case VD_ERR_FIELD:
+		resp_errorf(&req->resp, e, "a text form part exceeds the limit of %zu bytes "
+		    "(--max-field)", l->max_field);
+		break;
+	default:
+		resp_error(&req->resp, e, NULL);
+	}
+}
+
 /* The value of a File upload (spec section 6): filename, mime type, encoding. */
 static enum vd_err
-file_value(struct request *req, const struct upload *up, struct var_write *w, char **text2)
+file_value(struct request *req, const struct upload *up, const struct vd_limits *limits,
+    struct var_write *w, char **text2)
 {
 	struct mime			 m;
 	const struct mime_param		*enc = NULL;
 	const char			*base = "application/octet-stream";
 	enum vd_err			 e;
 
+	if (up->filename_err != VD_OK) {
+		upload_error(req, up->filename_err, limits);
+		return up->filename_err;
+	}
 	if (up->filename == NULL || up->filename_len == 0) {
 		resp_error(&req->resp, VD_ERR_INVALID, "Cannot create file without filename! "
 		    "Please set a name into ValueInfo with key filename");
@@ -335,7 +370,8 @@ field_display(const char *s, size_t len, char *buf, size_t bufsz)
 
 /* valueType / variableType: which kind of binary value (spec section 6). */
 static enum vd_err
-typed_value(struct request *req, const struct upload *up, struct var_write *w, char **text2)
+typed_value(struct request *req, const struct upload *up, const struct vd_limits *limits,
+    struct var_write *w, char **text2)
 {
 	const struct form_field	*vt = &up->value_type;
 	const char		*sent = vt->present ? vt->value : "Bytes";
@@ -356,7 +392,7 @@ typed_value(struct request *req, const struct upload *up, struct var_write *w, c
 		w->type = "serializable";
 		return VD_OK;
 	case VT_FILE:
-		return file_value(req, up, w, text2);
+		return file_value(req, up, limits, w, text2);
 	case VT_SERIALIZED_OBJECT:
 		resp_errorf(&req->resp, VD_ERR_INVALID, "Must provide 'null' or String value for "
 		    "value of SerializableValue type '%s'.", name);
@@ -435,36 +471,6 @@ post_boundary(struct request *req, struct mime *m, const struct mime_param **bou
 	return true;
 }
 
-/* A limit's error names the limit and the flag that sets it (spec section 6). */
-static void
-upload_error(struct request *req, enum vd_err e, const struct vd_limits *l)
-{
-	switch (e) {
-	case VD_ERR_BODY_LIMIT:
-		resp_errorf(&req->resp, e, "request body exceeds the limit of %llu bytes (--max-body)",
-		    (unsigned long long)l->max_body);
-		break;
-	case VD_ERR_PART_COUNT:
-		resp_errorf(&req->resp, e, "more than %zu parts in multipart/form-data (--max-parts)",
-		    l->max_parts);
-		break;
-	case VD_ERR_PART_HEADER:
-		resp_errorf(&req->resp, e, "a part header exceeds the limit of %zu bytes "
-		    "(--max-part-header)", l->max_part_header);
-		break;
-	case VD_ERR_FILENAME:
-		resp_errorf(&req->resp, e, "filename longer than %zu characters (--max-filename)",
-		    l->max_filename);
-		break;
-	case VD_ERR_FIELD:
-		resp_errorf(&req->resp, e, "a text form part exceeds the limit of %zu bytes "
-		    "(--max-field)", l->max_field);
-		break;
-	default:
-		resp_error(&req->resp, e, NULL);
-	}
-}
-
 /* The body's declared length (CONTENT_LENGTH, digits only); false when there is none. */
 static bool
 body_length(const struct request *req, uint64_t *len)
@@ -505,7 +511,7 @@ post_value(struct request *req, const struct route *rt, const struct upload *up,
 	}
 	w->ba_id = up->ba_id;
 	return up->type.present ? json_value(req, up, limits, w, nothing) :
-	    typed_value(req, up, w, text2);
+	    typed_value(req, up, limits, w, text2);
 }
 
 /* Answers a write that failed. */

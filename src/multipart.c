@@ -333,6 +333,7 @@ hdr_end(struct mp_parser *p)
 	p->part.name_len = p->disp.name_len;
 	p->part.filename = p->disp.filename;
 	p->part.filename_len = p->disp.filename ? p->disp.filename_len : 0;
+	p->part.filename_bad = p->disp.filename_bad;
 	p->part.content_type = p->have_ct ? p->hbuf + p->ct_off : NULL;
 	p->part.content_type_len = p->have_ct ? p->ct_len : 0;
 	p->state = MP_CONTENT;

@@ -20,6 +20,7 @@ struct mp_part {
 	size_t		 name_len;
 	const char	*filename;	/* NULL when absent */
 	size_t		 filename_len;
+	bool		 filename_bad;	/* one was sent that cannot be stored (struct disposition) */
 	const char	*content_type;	/* raw Content-Type value, NULL when absent */
 	size_t		 content_type_len;
 };

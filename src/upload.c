@@ -68,17 +68,24 @@ data_begin(struct reader *rd, const struct mp_part *p)
 {
 	struct upload	*up = rd->up;
 
-	if (p->filename != NULL && utf8_chars(p->filename, p->filename_len) > rd->limits->max_filename)
-		return VD_ERR_FILENAME;
 	/* A second data part replaces the first (the last part of a name wins). */
 	if (up->has_data)
 		store_blob_forget(rd->st);
 	free(up->filename);
 	free(up->content_type);
 	up->filename = up->content_type = NULL;
-	if (p->filename != NULL && (up->filename = strndup(p->filename, p->filename_len)) == NULL)
-		return VD_ERR_NOMEM;
-	up->filename_len = p->filename_len;
+	up->filename_len = 0;
+	up->filename_err = VD_OK;
+	if (p->filename_bad)
+		up->filename_err = VD_ERR_MULTIPART;
+	else if (p->filename != NULL &&
+	    utf8_chars(p->filename, p->filename_len) > rd->limits->max_filename)
+		up->filename_err = VD_ERR_FILENAME;
+	else if (p->filename != NULL) {
+		if ((up->filename = strndup(p->filename, p->filename_len)) == NULL)
+			return VD_ERR_NOMEM;
+		up->filename_len = p->filename_len;
+	}
 	if (p->content_type != NULL &&
 	    (up->content_type = strndup(p->content_type, p->content_type_len)) == NULL)
 		return VD_ERR_NOMEM;

@@ -39,6 +39,8 @@ struct upload {
 	char			 ba_id[37];	/* the byte-array row holding the data part */
 	char			*filename;	/* NULL when the data part had none */
 	size_t			 filename_len;
+	/* Why the data part's filename cannot be stored, or VD_OK: only a File value refuses it. */
+	enum vd_err		 filename_err;
 	char			*content_type;	/* the data part's Content-Type, NULL when absent */
 	struct form_field	 value_type;	/* valueType, else variableType */
 	struct form_field	 type;		/* the deprecated Java type name */

@@ -168,6 +168,11 @@ function rows() {
 		['a cut escape %4', 'a%4']])
 		post(`filename* with ${what}`, asFile(filePart(`filename*=UTF-8''${enc}`)), malformed());
 	post('filename* in a charset other than UTF-8 or ISO-8859-1', asFile(filePart("filename*=KOI8-R''abc")), malformed());
+	// Only a File value stores its filename: a Bytes value is stored whatever the filename (as Camunda does).
+	for (const [what, param] of [['0xFF in a quoted filename', 'filename="a\xffb.bin"'],
+		['a filename of 4001 characters', `filename="${'f'.repeat(4001)}"`], ['filename* with %FF', "filename*=UTF-8''%FF.bin"],
+		['filename* in KOI8-R', "filename*=KOI8-R''abc"]])
+		post(`Bytes value, ${what}: stored`, body(filePart(param, `bytes, ${what}`)), stored(next(), `bytes, ${what}`));
 	post('filename* without the two quotes', asFile(filePart('filename*=UTF-8abc')), malformed());
 	post('CRLF inside a quoted filename splits the header line', asFile(filePart('filename="a\r\nX-Injected: 1"')), malformed());
 	post('unterminated quoted part name', body(part('Content-Disposition: form-data; name="data', 'x')), malformed());

@@ -45,11 +45,24 @@ _Static_assert(INLINE_MAX >= VD_PIPELINE_BODY, "a pipelined POST's value must fi
  * its own, which would cost PostgreSQL one more plan node to set up per
  * statement.  The seed row (depth -1) only names the first scope, so the
  * step is written once; $4 (local) stops the walk after the addressed
- * scope.  The depth cap guards against cycles in damaged data.  CHAIN_CTE's
+ * scope.  CHAIN_GOES_ON guards against cycles in damaged data.  CHAIN_CTE's
  * arguments add columns to each kind of row: a lookup needs only the
  * scopes, a write also the columns a new variable in that scope takes
  * (spec section 3).
  */
+/*
+ * A walk up a chain takes at most CHAIN_STEPS steps.  A longer chain (a
+ * cycle of parents in damaged data) fails the statement rather than being
+ * cut short, which would read past a variable or write one into the wrong
+ * scope: at that depth the cast of this text to integer raises 22P02, and
+ * the text reaches the log.  It depends on the row, so nothing is raised
+ * when the statement is planned.
+ */
+#define CHAIN_STEPS	"1000"
+#define CHAIN_GOES_ON(depth) \
+"(" depth " < " CHAIN_STEPS \
+"  OR ('scope chain longer than " CHAIN_STEPS " steps (a cycle of parents?) at depth ' || " depth ")::integer > 0)"
+
 #define CHAIN_CTE(cols, seed, task, task_join, exec, cexec) \
 "WITH RECURSIVE chain(depth, kind, id, nt, ne, nc" cols ") AS (" \
 "    SELECT -1, NULL::text, NULL::varchar, CASE WHEN $1::text = 't' THEN $2::varchar END," \
@@ -66,7 +79,7 @@ _Static_assert(INLINE_MAX >= VD_PIPELINE_BODY, "a pipelined POST's value must fi
 "      UNION ALL" \
 "      SELECT 'c', ce.id_, NULL, NULL, ce.parent_id_" cexec \
 "        FROM act_ru_case_execution ce WHERE ce.id_ = c.nc" \
-"    ) n WHERE c.depth < 64 AND NOT ($4::boolean AND c.depth >= 0)" \
+"    ) n WHERE " CHAIN_GOES_ON("c.depth") " AND NOT ($4::boolean AND c.depth >= 0)" \
 ") "
 
 /* The chain as a lookup needs it: scopes only. */
@@ -156,7 +169,7 @@ enum {
 "    SELECT 0, s.id_, s.parent_id_ FROM " table " s WHERE s.id_ = $1" \
 "  UNION ALL" \
 "    SELECT c.depth + 1, p.id_, p.parent_id_ FROM chain c JOIN " table " p ON p.id_ = c.up" \
-"    WHERE c.depth < 64 AND NOT $3::boolean" \
+"    WHERE " CHAIN_GOES_ON("c.depth") " AND NOT $3::boolean" \
 ") " LOOKUP_NEAREST(CHAIN_VARIABLE("$2", which), "", "$4")
 
 /*

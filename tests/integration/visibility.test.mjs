@@ -3,6 +3,7 @@
 // instance, task -> case execution -> case instance, task -> parent tasks.
 
 import assert from 'node:assert/strict';
+import fsp from 'node:fs/promises';
 import { suite } from './harness.mjs';
 import { assertError, assertNoContent, assertValue } from './expect.mjs';
 
@@ -362,5 +363,51 @@ suite('visibility and where writes land', {}, (s, test) => {
 		const c2 = await s.variables('c2');
 		assert.equal(c2.length, 1);
 		assert.equal(c2[0].var_scope_, w.ci);
+	});
+
+	// ---- long chains and cycles ----
+
+	// pi -> d1 -> ... -> dN -> task; returns the ids.
+	async function deepWorld(n) {
+		const w = { pi: s.uid('pi'), d: Array.from({ length: n }, () => s.uid('d')), task: s.uid('task') };
+		let children = [];
+		for (const id of [...w.d].reverse())
+			children = [{ id, children }];
+		await s.createProcessInstance(w.pi, { children });
+		await s.createTask(w.task, { executionId: w.d[n - 1] });
+		return w;
+	}
+
+	test('a chain of 300 executions is walked to its root, both ways', async () => {
+		const w = await deepWorld(300);
+		await put({ executionId: w.pi }, 'deepTop', 'top value');
+		await readsAs(`${E}/task/${w.task}/variables/deepTop/data`, 'top value');
+		await readsAs(`${E}/process-instance/${w.d[299]}/variables/deepTop/data`, 'top value');
+		await post(`${E}/task/${w.task}/variables/deepTop/data`, 'updated');
+		const top = await s.variables('deepTop');
+		assert.equal(top.length, 1, 'updated where it is, not created again');
+		assert.equal(top[0].var_scope_, w.pi);
+		assert.equal(await valueOf(top[0]), 'updated');
+		await post(`${E}/task/${w.task}/variables/deepNew/data`, 'new');
+		const created = await s.variables('deepNew');
+		assert.equal(created.length, 1);
+		assert.equal(created[0].var_scope_, w.pi, 'a new name lands in the process instance');
+	});
+
+	test('a cycle of parents fails the request with 500 and writes nothing; the worker serves on', async () => {
+		const w = await deepWorld(3);
+		await s.sql(`update act_ru_execution set parent_id_ = '${w.d[2]}' where id_ = '${w.pi}'`);
+		try {
+			assertError(await s.get(`${E}/task/${w.task}/variables/nowhere/data`), 500, 'RestException',
+				'internal error, see the service log');
+			assertError(await s.putBytes(`${E}/task/${w.task}/variables/cyclic/data`, Buffer.from('x')), 500,
+				'RestException', 'internal error, see the service log');
+			assert.deepEqual(await s.variables('cyclic'), [], 'nothing written');
+			assert.match(await fsp.readFile(s.vardataLog, 'utf8'), /scope chain longer than 1000 steps/);
+		} finally {
+			await s.sql(`update act_ru_execution set parent_id_ = null where id_ = '${w.pi}'`);
+		}
+		await put({ executionId: w.pi }, 'afterCycle', 'fine');
+		await readsAs(`${E}/task/${w.task}/variables/afterCycle/data`, 'fine');
 	});
 });

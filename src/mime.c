@@ -28,6 +28,7 @@ struct cursor {
 	char			*out;
 	size_t			 cap;
 	size_t			 opos;
+	bool			 verbatim;	/* quoted strings keep their backslashes */
 };
 
 /* RFC 9110 section 5.6.2: tchar. */
@@ -100,10 +101,28 @@ copy_token(struct cursor *c, bool lower)
 	return c->pos - start;
 }
 
+/* Whether the quote at the cursor ends a parameter: only OWS, then the end or a ';', follow it. */
+static bool
+quote_ends_param(const struct cursor *c)
+{
+	size_t	i = c->pos + 1;
+
+	while (i < c->len && (c->in[i] == ' ' || c->in[i] == '\t'))
+		i++;
+	return i == c->len || c->in[i] == ';';
+}
+
 /*
  * RFC 9110 section 5.6.4: quoted-string, with each quoted-pair replaced by
  * the byte it quotes.  obs-text (0x80-0xff) is kept: curl sends raw UTF-8
  * filenames this way.  HTAB is refused here: it is only OWS for us.
+ *
+ * Verbatim (the parameters of a part's Content-Disposition), a backslash
+ * is kept, as commons-fileupload, Camunda's parser, keeps it: browsers and
+ * curl send a filename's backslashes raw, and only '"' as %22 (RFC 7578
+ * section 4.2).  A '"' after a backslash is kept too and does not end the
+ * string, unless the parameter ends there: filename="report\" is
+ * "report\", not an unterminated string.
  */
 static bool
 copy_quoted(struct cursor *c)
@@ -114,9 +133,17 @@ copy_quoted(struct cursor *c)
 		return false;
 	while ((ch = peek(c)) != -1 && ch != '"') {
 		c->pos++;
-		if (ch == '\\' && (ch = peek(c)) != -1)
+		if (ch == '\\' && peek(c) != -1) {
+			if (c->verbatim) {
+				if (!put(c, '\\'))
+					return false;
+				if (peek(c) == '"' && quote_ends_param(c))
+					break;
+			}
+			ch = peek(c);
 			c->pos++;
-		if (ch == -1 || ch == '\t' || !put(c, (unsigned char)ch))
+		}
+		if (ch == '\t' || !put(c, (unsigned char)ch))
 			return false;
 	}
 	return eat(c, '"');
@@ -226,8 +253,10 @@ mime_parse_params(const char *s, size_t len, struct mime *m)
 	struct cursor	c;
 	enum vd_err	err;
 
-	if ((err = mime_begin(s, len, m, &c)) == VD_OK)
+	if ((err = mime_begin(s, len, m, &c)) == VD_OK) {
+		c.verbatim = true;
 		err = parse_params(&c, m);
+	}
 	if (err != VD_OK)
 		mime_free(m);
 	return err;

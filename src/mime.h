@@ -44,8 +44,10 @@ const struct mime_param *mime_param(const struct mime *m, const char *name);
 /*
  * Parses "; name=value" parameters starting at s[0..len) (the part after the
  * first token of a header value, as in Content-Disposition).  Same rules
- * and return values as mime_parse (an empty s is no parameters); m->base
- * is NULL.  The caller frees with mime_free().
+ * and return values as mime_parse (an empty s is no parameters), but a
+ * quoted string keeps its backslashes, as Camunda's parser does (see
+ * copy_quoted() in mime.c); m->base is NULL.  The caller frees with
+ * mime_free().
  */
 enum vd_err	 mime_parse_params(const char *s, size_t len, struct mime *m) VD_MUSTCHECK;
 

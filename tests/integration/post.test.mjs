@@ -134,16 +134,21 @@ suite('POST multipart', {}, (s, test) => {
 		assertColumns((await stored(t.task, 'star')).row, { type_: 'file', text_: 'Über €.txt' }, 'row');
 	});
 
-	test('File: a quoted-string filename with backslash escapes is unescaped', async () => {
+	// RFC 7578 section 4.2: clients send a filename's backslashes raw (and '"' as %22);
+	// commons-fileupload, Camunda's parser, keeps every backslash of a quoted filename.
+	test('File: backslashes in a quoted filename are kept, as Camunda keeps them', async () => {
 		const t = await target();
-		assertNoContent(await s.postMultipart(t.url('esc'), [
-			{ name: 'data', disposition: 'form-data; name="data"; filename="say \\"hi\\".txt"', contentType: 'text/plain', data: 'q' },
-			{ name: 'valueType', data: 'File' },
-		]));
-		assertColumns((await stored(t.task, 'esc')).row, { type_: 'file', text_: 'say "hi".txt' }, 'row');
-		assertValue(await s.get(t.url('esc')), {
+		for (const [name, sent, want] of [['win', 'C:\\dir\\a%22b.txt', 'C:\\dir\\a%22b.txt'],
+			['trailing', 'report\\', 'report\\'], ['oldcurl', 'say \\"hi\\".txt', 'say \\"hi\\".txt']]) {
+			assertNoContent(await s.postMultipart(t.url(name), [
+				{ name: 'data', disposition: `form-data; name="data"; filename="${sent}"`, contentType: 'text/plain', data: 'q' },
+				{ name: 'valueType', data: 'File' },
+			]));
+			assertColumns((await stored(t.task, name)).row, { type_: 'file', text_: want }, name);
+		}
+		assertValue(await s.get(t.url('win')), {
 			contentType: 'text/plain', body: 'q',
-			disposition: `attachment; filename="say \\"hi\\".txt"; filename*=UTF-8''say%20%22hi%22.txt`,
+			disposition: `attachment; filename="C:\\\\dir\\\\a%22b.txt"; filename*=UTF-8''C%3A%5Cdir%5Ca%2522b.txt`,
 		});
 	});
 

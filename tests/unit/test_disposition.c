@@ -85,8 +85,19 @@ test_parse(void)
 	    "raw UTF-8 in quotes (curl)");
 	CHECK("form-data; name=\"data\"; filename=\"a%22b%0D%0A.txt\"", "data", "a%22b%0D%0A.txt",
 	    "plain filename is not percent-decoded (browsers' %22)");
-	CHECK("form-data; name=\"data\"; filename=\"a\\\"b\\\\c\"", "data", "a\"b\\c", "quoted-pairs");
-	CHECK("form-data; name=\"data\"; filename=\"C:\\\\dir\\\\x.txt\"", "data", "C:\\dir\\x.txt", "escaped backslashes");
+	/* Backslashes are kept, as commons-fileupload (Camunda) keeps them. */
+	CHECK("form-data; name=\"data\"; filename=\"a\\\"b\\\\c\"", "data", "a\\\"b\\\\c",
+	    "a backslash before a quote keeps the string open and stays");
+	CHECK("form-data; name=\"data\"; filename=\"C:\\dir\\x.txt\"", "data", "C:\\dir\\x.txt",
+	    "raw backslashes (browsers, curl 7.81 and later)");
+	CHECK("form-data; name=\"data\"; filename=\"C:\\\\dir\\\\x.txt\"", "data", "C:\\\\dir\\\\x.txt",
+	    "doubled backslashes stay doubled");
+	CHECK("form-data; name=\"data\"; filename=\"report\\\"", "data", "report\\",
+	    "a backslash at the end of the last parameter");
+	CHECK("form-data; filename=\"report\\\" ; name=\"data\"", "data", "report\\",
+	    "a backslash at the end of a parameter followed by another");
+	CHECK("form-data; name=\"data\"; filename=\"say \\\"hi\\\".txt\"", "data", "say \\\"hi\\\".txt",
+	    "quotes escaped by curl before 7.81 are stored as sent, as Camunda stores them");
 	CHECK("form-data; name=\"\"", "", NULL, "empty name is allowed");
 	CHECK("form-data; name=\"data\"; filename=\"\"", "data", "", "empty filename");
 	CHECK("form-data; name=\"data\"; charset=x; foo=\"bar\"", "data", NULL, "unknown parameters ignored");

@@ -180,18 +180,22 @@ send_value(struct request *req, struct store *st, const struct var_value *v,
 	struct body_sink	bs = { &req->resp, 200, "application/octet-stream", p->len };
 	char			ct[VD_TYPE_NAME_MAX_CHARS + 16], cr[96];
 
-	/* An error answer: the value's length, none of its headers (a filename would name the JSON). */
+	if (p->etag[0] != '\0')
+		resp_header(&req->resp, "ETag", p->etag);
+	if (p->not_modified)
+		return resp_start(&req->resp, 304, NULL, -1);
+	resp_header(&req->resp, "Accept-Ranges", "bytes");
+	/*
+	 * An error answer: the value's length and validator, with which a
+	 * client can ask again, but no Content-Disposition (it would name the
+	 * JSON as the file).
+	 */
 	if (p->rr == RANGE_UNSATISFIABLE) {
 		snprintf(cr, sizeof(cr), "bytes */%llu", (unsigned long long)v->length);
 		resp_header(&req->resp, "Content-Range", cr);
 		resp_error(&req->resp, VD_ERR_RANGE, NULL);
 		return VD_OK;
 	}
-	if (p->etag[0] != '\0')
-		resp_header(&req->resp, "ETag", p->etag);
-	if (p->not_modified)
-		return resp_start(&req->resp, 304, NULL, -1);
-	resp_header(&req->resp, "Accept-Ranges", "bytes");
 	if (strcmp(v->type, "file") == 0 &&
 	    (bs.content_type = file_headers(&req->resp, v, ct, sizeof(ct))) == NULL)
 		return VD_ERR_NOMEM;

@@ -101,15 +101,15 @@ copy_token(struct cursor *c, bool lower)
 	return c->pos - start;
 }
 
-/* Whether the quote at the cursor ends a parameter: only OWS, then the end or a ';', follow it. */
+/* Whether the quote at the cursor ends the header: only OWS follows it. */
 static bool
-quote_ends_param(const struct cursor *c)
+quote_ends_header(const struct cursor *c)
 {
 	size_t	i = c->pos + 1;
 
 	while (i < c->len && (c->in[i] == ' ' || c->in[i] == '\t'))
 		i++;
-	return i == c->len || c->in[i] == ';';
+	return i == c->len;
 }
 
 /*
@@ -121,8 +121,11 @@ quote_ends_param(const struct cursor *c)
  * is kept, as commons-fileupload, Camunda's parser, keeps it: browsers and
  * curl send a filename's backslashes raw, and only '"' as %22 (RFC 7578
  * section 4.2).  A '"' after a backslash is kept too and does not end the
- * string, unless the parameter ends there: filename="report\" is
- * "report\", not an unterminated string.
+ * string, unless the header ends there: filename="report\" (the last
+ * parameter, as browsers and curl send it) is "report\", not an
+ * unterminated string.  Before a ';' it does not end the string, so that
+ * a backslash-escaped quote followed by ';' (as in the fallback of our own
+ * download header) stays inside it.
  */
 static bool
 copy_quoted(struct cursor *c)
@@ -137,7 +140,7 @@ copy_quoted(struct cursor *c)
 			if (c->verbatim) {
 				if (!put(c, '\\'))
 					return false;
-				if (peek(c) == '"' && quote_ends_param(c))
+				if (peek(c) == '"' && quote_ends_header(c))
 					break;
 			}
 			ch = peek(c);

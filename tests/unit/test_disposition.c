@@ -94,8 +94,12 @@ test_parse(void)
 	    "doubled backslashes stay doubled");
 	CHECK("form-data; name=\"data\"; filename=\"report\\\"", "data", "report\\",
 	    "a backslash at the end of the last parameter");
-	CHECK("form-data; filename=\"report\\\" ; name=\"data\"", "data", "report\\",
-	    "a backslash at the end of a parameter followed by another");
+	CHECK("form-data; name=\"data\"; filename=\"report\\\"  ", "data", "report\\",
+	    "a backslash at the end of the header, OWS after the quote");
+	CHECK("form-data; name=\"data\"; filename=\"a\\\";b.txt\"", "data", "a\\\";b.txt",
+	    "an escaped quote before ';' stays inside the string");
+	is_int(parse_err(S("form-data; filename=\"report\\\"; name=\"data\"")), VD_ERR_MULTIPART,
+	    "a backslash at the end of a filename that is not the last parameter: unterminated");
 	CHECK("form-data; name=\"data\"; filename=\"say \\\"hi\\\".txt\"", "data", "say \\\"hi\\\".txt",
 	    "quotes escaped by curl before 7.81 are stored as sent, as Camunda stores them");
 	CHECK("form-data; name=\"\"", "", NULL, "empty name is allowed");

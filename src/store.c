@@ -37,6 +37,19 @@
 _Static_assert(INLINE_MAX >= VD_PIPELINE_BODY, "a pipelined POST's value must fit INLINE_MAX");
 
 /*
+ * A walk up a chain takes at most CHAIN_STEPS steps.  A longer chain (a
+ * cycle of parents in damaged data) fails the statement rather than being
+ * cut short, which would read past a variable or write one into the wrong
+ * scope: at that depth the cast of this text to integer raises 22P02, and
+ * the text reaches the log.  It depends on the row, so nothing is raised
+ * when the statement is planned.
+ */
+#define CHAIN_STEPS	"1000"
+#define CHAIN_GOES_ON(depth) \
+"(" depth " < " CHAIN_STEPS \
+"  OR ('scope chain longer than " CHAIN_STEPS " steps (a cycle of parents?) at depth ' || " depth ")::integer > 0)"
+
+/*
  * The scope chain of spec section 5, from the addressed scope ($1 kind, $2
  * id) up to the root, in one recursive query.  Each row names its parent in
  * the column of the parent's kind (nt task, ne execution, nc case
@@ -50,19 +63,6 @@ _Static_assert(INLINE_MAX >= VD_PIPELINE_BODY, "a pipelined POST's value must fi
  * scopes, a write also the columns a new variable in that scope takes
  * (spec section 3).
  */
-/*
- * A walk up a chain takes at most CHAIN_STEPS steps.  A longer chain (a
- * cycle of parents in damaged data) fails the statement rather than being
- * cut short, which would read past a variable or write one into the wrong
- * scope: at that depth the cast of this text to integer raises 22P02, and
- * the text reaches the log.  It depends on the row, so nothing is raised
- * when the statement is planned.
- */
-#define CHAIN_STEPS	"1000"
-#define CHAIN_GOES_ON(depth) \
-"(" depth " < " CHAIN_STEPS \
-"  OR ('scope chain longer than " CHAIN_STEPS " steps (a cycle of parents?) at depth ' || " depth ")::integer > 0)"
-
 #define CHAIN_CTE(cols, seed, task, task_join, exec, cexec) \
 "WITH RECURSIVE chain(depth, kind, id, nt, ne, nc" cols ") AS (" \
 "    SELECT -1, NULL::text, NULL::varchar, CASE WHEN $1::text = 't' THEN $2::varchar END," \

@@ -104,9 +104,9 @@ enum vd_err	store_read(struct store *st, const struct var_value *v, uint64_t off
  * Writing: store_begin() opens a transaction; each value is streamed with
  * store_blob_begin/write/end toward a new ACT_GE_BYTEARRAY row (a large one
  * waits in a spool file, a small one in memory, until store_put() sends it,
- * with COPY or along with its statement); store_put() points the variable at it; store_commit() makes
- * it all visible at once.  Any error leaves the transaction to
- * store_rollback().
+ * with COPY or along with its statement); store_put() points the variable
+ * at it; store_commit() makes it all visible at once.  Any error leaves the
+ * transaction to store_rollback().
  */
 enum vd_err	store_begin(struct store *st) VD_MUSTCHECK;
 /* Starts a byte-array row for variable name; its new id is written to id (37 bytes). */

@@ -78,6 +78,23 @@ suite('spool', { workers: WORKERS }, (s, test) => {
 		};
 	}
 
+	// Posts mp's body to task t's variable name with its last `held` bytes
+	// held back; once ready() holds, no vardata session may be in a
+	// transaction.  Then the rest goes out, the answer must be 204, and the
+	// spool file must be empty again.
+	async function noTransactionWhileHeld(t, name, mp, held, ready, what) {
+		const req = heldRequest(rawPost(t.url(name), mp.body, mp.contentType), mp.body.length - held);
+		try {
+			assert.ok(await pollUntil(ready, WAIT_MS), what);
+			assert.deepEqual(await busySessions(), [], 'no vardata session in a transaction or a statement');
+		} finally {
+			req.release();
+		}
+		const res = await req.answer;
+		assert.equal(res.status, 204, `status ${res.status} ${res.body.toString().slice(0, 200)}`);
+		assert.equal(await spooled(), 0, 'the spool file is emptied once the value is stored');
+	}
+
 	test('the pool is up', async () => {
 		pids = await waitWorkers(s.proc.pid, WORKERS);
 		assert.equal(pids.length, WORKERS);
@@ -91,19 +108,10 @@ suite('spool', { workers: WORKERS }, (s, test) => {
 		const value = crypto.randomBytes(4 * MiB);
 		const mp = multipart([{ name: 'valueType', data: 'File' },
 			{ name: 'data', filename: 'big.bin', contentType: OCTET, data: value }]);
-		const req = heldRequest(rawPost(t.url('big'), mp.body, mp.contentType), mp.body.length - 2 * MiB);
-		try {
-			assert.ok(await pollUntil(async () => (await spooled()) >= MiB, WAIT_MS),
-				'a worker has spooled a MiB of the value');
-			assert.deepEqual(await busySessions(), [], 'no vardata session in a transaction or a statement');
-		} finally {
-			req.release();
-		}
-		const res = await req.answer;
-		assert.equal(res.status, 204, `status ${res.status} ${res.body.toString().slice(0, 200)}`);
+		await noTransactionWhileHeld(t, 'big', mp, 2 * MiB, async () => (await spooled()) >= MiB,
+			'a worker has spooled a MiB of the value');
 		assert.deepEqual(await stored(t.task, 'big'),
 			{ type: 'file', text: 'big.bin', md5: md5(value), length: value.length });
-		assert.equal(await spooled(), 0, 'the spool file is emptied once the value is stored');
 	});
 
 	// The data part ends long before the body does; the COPY still waits
@@ -114,18 +122,9 @@ suite('spool', { workers: WORKERS }, (s, test) => {
 		const mp = multipart([{ name: 'data', contentType: OCTET, data: value },
 			{ name: 'padding', contentType: OCTET, data: crypto.randomBytes(4 * MiB) },
 			{ name: 'valueType', data: 'Bytes' }]);
-		const req = heldRequest(rawPost(t.url('first'), mp.body, mp.contentType), mp.body.length - 2 * MiB);
-		try {
-			assert.ok(await pollUntil(async () => (await spooled()) === value.length, WAIT_MS),
-				'a worker holds the whole value in its spool');
-			assert.deepEqual(await busySessions(), [], 'no vardata session in a transaction or a statement');
-		} finally {
-			req.release();
-		}
-		const res = await req.answer;
-		assert.equal(res.status, 204, `status ${res.status} ${res.body.toString().slice(0, 200)}`);
+		await noTransactionWhileHeld(t, 'first', mp, 2 * MiB, async () => (await spooled()) === value.length,
+			'a worker holds the whole value in its spool');
 		assert.deepEqual(await stored(t.task, 'first'), bytes(value));
-		assert.equal(await spooled(), 0, 'the spool file is emptied once the value is stored');
 	});
 
 	test('a part after the large data part, no final CRLF, an epilogue: the value is stored whole', async () => {

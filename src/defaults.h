@@ -43,7 +43,10 @@
 #define VD_PIPELINE_FIRST		(64 * 1024)
 /* A POST whose body is at most this is written by one pipelined statement too. */
 #define VD_PIPELINE_BODY		(64 * 1024)
-/* How often a write is tried again after a concurrent first write of the same name won. */
+/*
+ * How often a write is tried: again after a concurrent first write of the
+ * same name won, or after the database failed it to end a deadlock.
+ */
 #define VD_PUT_ATTEMPTS			5
 /* Buffered I/O chunk between FastCGI and the multipart parser. */
 #define VD_IO_CHUNK			(64 * 1024)

@@ -41,6 +41,9 @@ static const struct vd_errinfo errtab[VD_ERR__COUNT] = {
 	[VD_ERR_NOT_FOUND] = { 404, "InvalidRequestException", "not found", -1 },
 	[VD_ERR_PUT_FAILED] = { 500, "RestException", "Cannot put variable", 0 },
 	[VD_ERR_RANGE] = { 416, "RestException", "requested range not satisfiable", -1 },
+	[VD_ERR_CONFLICT] = { 500, "RestException",
+	    "the database broke a deadlock with another transaction at this request's expense; try again",
+	    -1 },
 	[VD_ERR_CLIENT] = { 400, "RestException", "the request could not be read", -1 },
 };
 

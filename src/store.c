@@ -33,6 +33,8 @@
 #define INLINE_MAX	(64 * 1024)
 /* Bytes read back from the spool file per CopyData message. */
 #define COPY_CHUNK	(256 * 1024)
+/* The savepoint after a spooled value's COPY. */
+#define COPIED		"vd_copied"
 /* A pipelined POST's value must stay in memory. */
 _Static_assert(INLINE_MAX >= VD_PIPELINE_BODY, "a pipelined POST's value must fit INLINE_MAX");
 
@@ -570,6 +572,14 @@ store_free(struct store *st)
 	free(st);
 }
 
+/*
+ * A statement PostgreSQL failed for another transaction's sake: to end a
+ * deadlock (40P01), or, at isolation levels above READ COMMITTED, a
+ * conflict with a concurrent update (40001).  Run again, it may well
+ * succeed; a write is (store_put()).
+ */
+#define CONFLICT(state)	(strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0)
+
 /* Logs a failed result: SQLSTATE and server text go to the log only, never to the client. */
 static enum vd_err
 st_fail(struct store *st, const PGresult *res, const char *what)
@@ -590,6 +600,10 @@ st_fail(struct store *st, const PGresult *res, const char *what)
 	for (char *p = line; *p != '\0'; p++)
 		if (*p == '\n' || *p == '\t')
 			*p = ' ';
+	if (state != NULL && CONFLICT(state)) {
+		log_warn("%s failed: SQLSTATE %s: %s", what, state, line);
+		return VD_ERR_CONFLICT;
+	}
 	log_error("%s failed: SQLSTATE %s: %s", what, state ? state : "none", line);
 	if (PQstatus(st->conn) != CONNECTION_OK)
 		return VD_ERR_DB_UNAVAILABLE;
@@ -1268,7 +1282,12 @@ store_put_recv(struct store *st, bool update_only, bool wait, enum vd_err *err,
 	*turn = PUT_DONE;
 	if (!st_recv(st, wait, &res, err))
 		return false;
-	if (*err != VD_OK)
+	if (*err == VD_ERR_CONFLICT) {
+		/* Failed, so nothing was written: store_put_inline() does it again. */
+		*err = VD_OK;
+		*turn = PUT_LOST;
+	}
+	if (*err != VD_OK || *turn == PUT_LOST)
 		return true;
 	if (PQntuples(res) != 1 || PQnfields(res) != 4)
 		*err = VD_ERR_INTERNAL;
@@ -1629,9 +1648,10 @@ st_copy(struct store *st)
 	PQclear(res);
 	while ((res = PQgetResult(st->conn)) != NULL)
 		PQclear(res);
-	if (e != VD_OK)
+	if (e != VD_OK || (e = st_do(st, ST_BLOB_FIXUP, values)) != VD_OK)
 		return e;
-	return st_do(st, ST_BLOB_FIXUP, values);
+	/* What a write that PostgreSQL fails to end a deadlock goes back to (put_again()). */
+	return st_command(st, "SAVEPOINT " COPIED);
 }
 
 /*
@@ -1722,43 +1742,87 @@ put_insert(struct store *st, const struct var_write *w, const PGresult *lk, int 
 	return VD_OK;
 }
 
-enum vd_err
-store_put(struct store *st, const struct var_write *w)
+/*
+ * One try of a write, the byte array already in or pending: the variable
+ * locked, then updated or inserted.  Returns VD_OK and !*done when a
+ * concurrent first write of the same name won.
+ */
+static enum vd_err
+put_try(struct store *st, const struct var_write *w, bool *done)
 {
 	char		 k[2] = { (char)w->kind, '\0' };
 	const char	*values[4] = { k, w->scope_id, w->name, w->local ? "t" : "f" };
 	enum vd_err	 e = VD_OK;
 	PGresult	*lk;
-	bool		 done = false;
-	int		 attempt, row;
+	int		 row;
+
+	*done = false;
+	if ((lk = st_query(st, ST_LOCK, values, 0, &e)) == NULL)
+		return e;
+	if (PQntuples(lk) == 0) {
+		PQclear(lk);
+		return VD_ERR_PUT_FAILED;
+	}
+	row = put_target(lk, w->local);
+	if (!PQgetisnull(lk, row, LOCK_VAR_ID)) {
+		e = put_update(st, w, lk, row);
+		*done = true;
+	} else
+		e = put_insert(st, w, lk, row, done);
+	PQclear(lk);
+	return e;
+}
+
+/*
+ * Undoes a try that PostgreSQL failed to end a deadlock (VD_ERR_CONFLICT),
+ * so that the write can run again: back to the savepoint after the COPY
+ * of a spooled value (copied), whose spool is gone by now, or else the
+ * whole transaction, its small value (pending) to be inserted again.
+ */
+static enum vd_err
+put_again(struct store *st, bool copied, bool pending)
+{
+	PGTransactionStatusType	 ts = PQtransactionStatus(st->conn);
+	enum vd_err		 e;
+
+	if (copied)	/* unless a failed COMMIT ended the transaction, and the COPY with it */
+		return ts == PQTRANS_INERROR ? st_command(st, "ROLLBACK TO SAVEPOINT " COPIED) :
+		    VD_ERR_CONFLICT;
+	if (ts != PQTRANS_IDLE && (e = st_command(st, "ROLLBACK")) != VD_OK)
+		return e;
+	st->in_txn = st->begin_pending = true;
+	st->pending = pending;
+	return VD_OK;
+}
+
+enum vd_err
+store_put(struct store *st, const struct var_write *w)
+{
+	const bool	 copied = st->spooled, pending = st->pending;
+	enum vd_err	 e;
+	bool		 done;
+	int		 attempt;
 
 	if (st->spooled) {
 		st->spooled = false;
 		if ((e = st_copy(st)) != VD_OK)
 			return e;
 	}
-	for (attempt = 0; attempt < VD_PUT_ATTEMPTS && !done; attempt++) {
-		if ((lk = st_query(st, ST_LOCK, values, 0, &e)) == NULL)
+	for (attempt = 1; ; attempt++) {
+		e = put_try(st, w, &done);
+		if ((e == VD_OK && done) || (e != VD_OK && e != VD_ERR_CONFLICT))
 			return e;
-		if (PQntuples(lk) == 0) {
-			PQclear(lk);
-			return VD_ERR_PUT_FAILED;
-		}
-		row = put_target(lk, w->local);
-		if (!PQgetisnull(lk, row, LOCK_VAR_ID)) {
-			e = put_update(st, w, lk, row);
-			done = true;
-		} else
-			e = put_insert(st, w, lk, row, &done);
-		PQclear(lk);
-		if (e != VD_OK)
+		if (attempt == VD_PUT_ATTEMPTS)
+			break;
+		if (e == VD_ERR_CONFLICT && (e = put_again(st, copied, pending)) != VD_OK)
 			return e;
 	}
-	if (!done) {
+	if (e == VD_ERR_CONFLICT)
+		log_error("the database failed a variable write %d times in a row to end deadlocks",
+		    VD_PUT_ATTEMPTS);
+	else
 		log_error("variable write lost %d races in a row", VD_PUT_ATTEMPTS);
-		return VD_ERR_INTERNAL;
-	}
-	return VD_OK;
+	return e == VD_OK ? VD_ERR_INTERNAL : e;
 }
 
 enum vd_err

@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fsp from 'node:fs/promises';
 import { suite } from './harness.mjs';
 import { assertError, assertNoContent } from './expect.mjs';
 
@@ -53,6 +54,36 @@ suite('POST errors', {}, (s, test) => {
 				'the task row the delete holds');
 			assertError(await answer, 500, 'RestException', `Cannot put task variable gone: task ${task} doesn't exist: task is null`, 0);
 			await nothingStored({ task }, 'gone');
+		});
+	}
+
+	// A write that deadlocks with another transaction (an engine's, say,
+	// that touched the task first and then wants the variable the write
+	// holds): PostgreSQL fails one of the two to end it, here the write,
+	// which is then done again and waits for the other to commit.  Nothing
+	// of the failed try stays behind.
+	for (const [label, size, kind] of [
+		['a small value (one pipelined statement), localVariables', 100, 'localVariables'],
+		['a value over 64 KiB (COPY, then the variable), localVariables', 200_000, 'localVariables'],
+		['a small value, variables', 100, 'variables'],
+	]) {
+		test(`${label}: failed by the database to end a deadlock -> done again, 204`, async () => {
+			const task = s.uid('task');
+			await s.createTask(task);
+			const url = `${E}/task/${task}/${kind}/locked/data`;
+			assertNoContent(await s.postMultipart(url, [{ ...dataPart, data: 'first' }]));
+			const ours = crypto.randomBytes(size);
+			const logged = (await fsp.stat(s.vardataLog)).size;
+			const answer = s.answerAfterDeadlock(`UPDATE act_ru_task SET rev_ = rev_ + 1 WHERE id_ = '${task}';`,
+				`UPDATE act_ru_variable SET rev_ = rev_ + 1 WHERE var_scope_ = '${task}' AND name_ = 'locked';`,
+				() => s.postMultipart(url, [{ ...dataPart, data: ours }]));
+			assertNoContent(await answer);
+			const v = await s.variable(task, 'locked');
+			assert.equal(v.rev_, 3, 'the first write, the other transaction\'s update, ours');
+			assert.ok((await s.bytearray(v.bytearray_id_)).bytes.equals(ours), 'our value is stored');
+			assert.deepEqual(await s.orphanBytearrays(), [], 'no stray byte array');
+			const log = (await fsp.readFile(s.vardataLog)).subarray(logged).toString();
+			assert.match(log, /SQLSTATE 40P01: .*deadlock detected/, 'the database failed a statement of the write');
 		});
 	}
 

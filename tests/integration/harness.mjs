@@ -398,23 +398,30 @@ export class Stack {
 
 	// Runs sql in a transaction of its own and leaves it open (its row and
 	// table locks held); resolves once sql has run, with a function that
-	// commits and ends the session.
+	// commits and ends the session.  Its run(more) runs more SQL in the
+	// transaction and resolves once that has run.
 	async holdTransaction(sql) {
 		const child = spawn(PGCTL, ['psql', this.dir, '-X', '-q', '-v', 'ON_ERROR_STOP=1'], { stdio: ['pipe', 'pipe', 'pipe'] });
-		let out = '';
+		let out = '', marks = 0;
 		child.stdout.on('data', (d) => { out += d; });
 		child.stderr.on('data', (d) => { out += d; });
 		const ended = new Promise((resolve) => child.on('close', resolve));
-		child.stdin.write(`BEGIN;\n${sql}\n\\echo held\n`);
-		for (let waited = 0; !out.includes('held'); waited += 20) {
-			if (waited > COMMAND_TIMEOUT_MS || child.exitCode !== null)
-				throw new Error(`cannot run and hold ${sql}: ${out}`);
-			await delay(20);
-		}
-		return async () => {
+		const run = async (more) => {
+			const mark = `ran ${++marks}`;
+			child.stdin.write(`${more}\n\\echo '${mark}'\n`);
+			for (let waited = 0; !out.includes(mark); waited += 20) {
+				if (waited > COMMAND_TIMEOUT_MS || child.exitCode !== null)
+					throw new Error(`cannot run ${more} in the held transaction: ${out}`);
+				await delay(20);
+			}
+		};
+		await run(`BEGIN;\n${sql}`);
+		const release = async () => {
 			child.stdin.end('COMMIT;\n');
 			await ended;
 		};
+		release.run = run;
+		return release;
 	}
 
 	// A request that meets a transaction in its way: runs sql in a
@@ -432,6 +439,32 @@ export class Stack {
 				return n === '1' ? true : null;
 			}, 20_000);
 			assert.ok(waiting, `the write waits for ${what}`);
+		} finally {
+			await release();
+		}
+		return answer;
+	}
+
+	// A request that deadlocks with a transaction: first runs in a
+	// transaction held open and takes a lock; request() (a promise of its
+	// answer) is started, and once the vardata session waits for that
+	// lock, then runs in the held transaction and waits for a lock the
+	// vardata session holds.  The held session looks for a deadlock only
+	// after a minute, the vardata session after deadlock_timeout (1 s), so
+	// PostgreSQL fails vardata's statement.  The held transaction commits
+	// once then has run; resolves to the answer.
+	async answerAfterDeadlock(first, then, request) {
+		const release = await this.holdTransaction(`SET LOCAL deadlock_timeout = '1min';\n${first}`);
+		let answer;
+		try {
+			answer = request();
+			const waiting = await pollUntil(async () => {
+				const [[n]] = await this.sql(`select count(*) from pg_stat_activity
+					where application_name = 'vardata' and wait_event_type = 'Lock'`);
+				return n === '1' ? true : null;
+			}, 20_000);
+			assert.ok(waiting, `the request waits for the lock of ${first}`);
+			await release.run(then);
 		} finally {
 			await release();
 		}

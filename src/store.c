@@ -572,6 +572,44 @@ store_free(struct store *st)
 	free(st);
 }
 
+/* A message of the server's as one line of the log: no line breaks, tabs or trailing blanks. */
+static const char *
+one_line(char *buf, size_t size, const char *msg)
+{
+	size_t	n;
+
+	snprintf(buf, size, "%s", msg != NULL ? msg : "");
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	for (char *p = buf; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	return buf;
+}
+
+/*
+ * A notice the server sends the session (a trigger's RAISE WARNING, say).
+ * libpq's own receiver would print it to stderr as it came, several lines
+ * without the log's prefix; it goes to the log as one line instead, a
+ * WARNING as a warning and anything milder as information.
+ */
+static void
+st_notice(void *arg, const PGresult *res)
+{
+	const char	*severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char	*state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char	*msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	char		 line[512];
+
+	(void)arg;
+	one_line(line, sizeof(line), msg != NULL ? msg : PQresultErrorMessage(res));
+	if (severity != NULL && strcmp(severity, "WARNING") == 0)
+		log_warn("database: SQLSTATE %s: %s", state != NULL ? state : "none", line);
+	else
+		log_info("database: SQLSTATE %s: %s", state != NULL ? state : "none", line);
+}
+
 /*
  * A statement PostgreSQL failed for another transaction's sake: to end a
  * deadlock (40P01), or, at isolation levels above READ COMMITTED, a
@@ -587,19 +625,12 @@ st_fail(struct store *st, const PGresult *res, const char *what)
 	const char	*state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char	*msg = res ? PQresultErrorMessage(res) : PQerrorMessage(st->conn);
 	char		 line[512];
-	size_t		 n;
 
 	if (state != NULL && strcmp(state, TASK_GONE) == 0) {
 		log_warn("%s: the task the write landed on was deleted meanwhile; nothing written", what);
 		return VD_ERR_PUT_FAILED;
 	}
-	snprintf(line, sizeof(line), "%s", msg != NULL ? msg : "");
-	n = strlen(line);
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == ' '))
-		line[--n] = '\0';
-	for (char *p = line; *p != '\0'; p++)
-		if (*p == '\n' || *p == '\t')
-			*p = ' ';
+	one_line(line, sizeof(line), msg);
 	if (state != NULL && CONFLICT(state)) {
 		log_warn("%s failed: SQLSTATE %s: %s", what, state, line);
 		return VD_ERR_CONFLICT;
@@ -733,6 +764,7 @@ store_connect(struct store *st)
 		log_error("cannot connect to the database: %s", conn_message(st, msg, sizeof(msg)));
 		return VD_ERR_DB_UNAVAILABLE;
 	}
+	(void)PQsetNoticeReceiver(st->conn, st_notice, NULL);
 	if ((e = st_prepare_all(st)) != VD_OK) {
 		PQfinish(st->conn);
 		st->conn = NULL;

@@ -2,6 +2,7 @@
 // the workers reconnect by themselves once it is back (no restart).
 
 import assert from 'node:assert/strict';
+import fsp from 'node:fs/promises';
 import { delay, suite } from './harness.mjs';
 import { assertError, assertNoContent, assertValue } from './expect.mjs';
 
@@ -41,5 +42,34 @@ suite('database outage', {}, (s, test) => {
 		assertNoContent(await s.putBytes(`${E}/task/${task}/localVariables/after/data`, Buffer.from('after')));
 		assert.equal(s.proc.pid, pid);
 		assert.equal(s.procExited, undefined, 'the supervisor kept running');
+	});
+
+	// A DBA's trigger on a Camunda table may RAISE notices in vardata's
+	// sessions.  Each reaches the log as one line of vardata's own format,
+	// whatever line breaks its text has; nothing is printed raw.
+	test('a notice the server sends (a trigger\'s RAISE WARNING / NOTICE) -> one line each in the log', async () => {
+		const task = s.uid('task');
+		await s.createTask(task);
+		await s.sql(`CREATE FUNCTION vd_test_notice() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN
+				RAISE WARNING E'audit of %:\n\tsecond line', NEW.name_;
+				RAISE NOTICE 'noticed %', NEW.name_;
+				RETURN NEW;
+			END $$;
+			CREATE TRIGGER vd_test_notice BEFORE INSERT ON act_ru_variable
+				FOR EACH ROW EXECUTE FUNCTION vd_test_notice();`);
+		const logged = (await fsp.stat(s.vardataLog)).size;
+		try {
+			assertNoContent(await s.putBytes(`${E}/task/${task}/localVariables/audited/data`, Buffer.from('x')));
+		} finally {
+			await s.sql('DROP TRIGGER vd_test_notice ON act_ru_variable; DROP FUNCTION vd_test_notice();');
+		}
+		const lines = (await fsp.readFile(s.vardataLog)).subarray(logged).toString().split('\n').filter((l) => l !== '');
+		assert.ok(lines.some((l) => /^vardata\[\d+\]: WARNING: (\S+ )?database: SQLSTATE 01000: audit of audited:  second line$/.test(l)),
+			`the warning, one line: ${lines.join(' | ')}`);
+		assert.ok(lines.some((l) => /^vardata\[\d+\]: (\S+ )?database: SQLSTATE 00000: noticed audited$/.test(l)),
+			`the notice, one line: ${lines.join(' | ')}`);
+		for (const l of lines)
+			assert.match(l, /^vardata\[\d+\]: /, 'every line in the log\'s format');
 	});
 });

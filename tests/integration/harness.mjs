@@ -447,24 +447,32 @@ export class Stack {
 
 	// A request that deadlocks with a transaction: first runs in a
 	// transaction held open and takes a lock; request() (a promise of its
-	// answer) is started, and once the vardata session waits for that
+	// answer) is started, and as soon as the vardata session waits for that
 	// lock, then runs in the held transaction and waits for a lock the
-	// vardata session holds.  The held session looks for a deadlock only
-	// after a minute, the vardata session after deadlock_timeout (1 s), so
-	// PostgreSQL fails vardata's statement.  The held transaction commits
-	// once then has run; resolves to the answer.
+	// vardata session holds.  PostgreSQL looks for a deadlock once per wait,
+	// deadlock_timeout (1 s) after it began: the vardata session's look
+	// finds the cycle, as then waits long before it (the held session
+	// watches for the wait itself, every 10 ms), and the held session's own
+	// comes only after a minute.  So PostgreSQL fails vardata's statement.
+	// The held transaction commits once then has run; resolves to the answer.
 	async answerAfterDeadlock(first, then, request) {
 		const release = await this.holdTransaction(`SET LOCAL deadlock_timeout = '1min';\n${first}`);
 		let answer;
 		try {
 			answer = request();
-			const waiting = await pollUntil(async () => {
-				const [[n]] = await this.sql(`select count(*) from pg_stat_activity
-					where application_name = 'vardata' and wait_event_type = 'Lock'`);
-				return n === '1' ? true : null;
-			}, 20_000);
-			assert.ok(waiting, `the request waits for the lock of ${first}`);
-			await release.run(then);
+			await release.run(`DO $$
+				BEGIN
+					FOR i IN 1..2000 LOOP
+						PERFORM pg_stat_clear_snapshot();
+						IF EXISTS (SELECT 1 FROM pg_stat_activity
+								WHERE application_name = 'vardata' AND wait_event_type = 'Lock') THEN
+							RETURN;
+						END IF;
+						PERFORM pg_sleep(0.01);
+					END LOOP;
+					RAISE 'no vardata session waits for the lock of the held transaction';
+				END $$;
+				${then}`);
 		} finally {
 			await release();
 		}

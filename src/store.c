@@ -17,6 +17,7 @@
 #include "defaults.h"
 #include "log.h"
 #include "store.h"
+#include "text.h"
 #include "uuid.h"
 
 /*
@@ -572,20 +573,28 @@ store_free(struct store *st)
 	free(st);
 }
 
-/* A message of the server's as one line of the log: no line breaks, tabs or trailing blanks. */
+/*
+ * A message of the server's as one line of the log: its line breaks and
+ * tabs as spaces, no trailing blanks, and the rest escaped as all
+ * untrusted text is (it may quote what a client sent, a variable's name
+ * say).  MESSAGE_MAX: the size of buf; the first 512 bytes of the
+ * message, escaped, cut with "..." where they do not fit.
+ */
+#define MESSAGE_MAX	1024
 static const char *
-one_line(char *buf, size_t size, const char *msg)
+one_line(char buf[MESSAGE_MAX], const char *msg)
 {
+	char	raw[512];
 	size_t	n;
 
-	snprintf(buf, size, "%s", msg != NULL ? msg : "");
-	n = strlen(buf);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	for (char *p = buf; *p != '\0'; p++)
-		if (*p == '\n' || *p == '\t')
-			*p = ' ';
-	return buf;
+	snprintf(raw, sizeof(raw), "%s", msg != NULL ? msg : "");
+	n = strlen(raw);
+	while (n > 0 && (raw[n - 1] == '\n' || raw[n - 1] == ' '))
+		n--;
+	for (size_t i = 0; i < n; i++)
+		if (raw[i] == '\n' || raw[i] == '\t')
+			raw[i] = ' ';
+	return text_escape_log(raw, n, buf, MESSAGE_MAX);
 }
 
 /*
@@ -600,10 +609,10 @@ st_notice(void *arg, const PGresult *res)
 	const char	*severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
 	const char	*state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	const char	*msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-	char		 line[512];
+	char		 line[MESSAGE_MAX];
 
 	(void)arg;
-	one_line(line, sizeof(line), msg != NULL ? msg : PQresultErrorMessage(res));
+	one_line(line, msg != NULL ? msg : PQresultErrorMessage(res));
 	if (severity != NULL && strcmp(severity, "WARNING") == 0)
 		log_warn("database: SQLSTATE %s: %s", state != NULL ? state : "none", line);
 	else
@@ -624,13 +633,13 @@ st_fail(struct store *st, const PGresult *res, const char *what)
 {
 	const char	*state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char	*msg = res ? PQresultErrorMessage(res) : PQerrorMessage(st->conn);
-	char		 line[512];
+	char		 line[MESSAGE_MAX];
 
 	if (state != NULL && strcmp(state, TASK_GONE) == 0) {
 		log_warn("%s: the task the write landed on was deleted meanwhile; nothing written", what);
 		return VD_ERR_PUT_FAILED;
 	}
-	one_line(line, sizeof(line), msg);
+	one_line(line, msg);
 	if (state != NULL && CONFLICT(state)) {
 		log_warn("%s failed: SQLSTATE %s: %s", what, state, line);
 		return VD_ERR_CONFLICT;

@@ -46,7 +46,8 @@ suite('database outage', {}, (s, test) => {
 
 	// A DBA's trigger on a Camunda table may RAISE notices in vardata's
 	// sessions.  Each reaches the log as one line of vardata's own format,
-	// whatever line breaks its text has; nothing is printed raw.
+	// whatever line breaks its text has, its control bytes escaped (a
+	// notice may quote a client's variable name); nothing is printed raw.
 	test('a notice the server sends (a trigger\'s RAISE WARNING / NOTICE) -> one line each in the log', async () => {
 		const task = s.uid('task');
 		await s.createTask(task);
@@ -54,6 +55,7 @@ suite('database outage', {}, (s, test) => {
 			BEGIN
 				RAISE WARNING E'audit of %:\n\tsecond line', NEW.name_;
 				RAISE NOTICE 'noticed %', NEW.name_;
+				RAISE NOTICE E'control \\r, \\x1b and \\\\ in %', NEW.name_;
 				RETURN NEW;
 			END $$;
 			CREATE TRIGGER vd_test_notice BEFORE INSERT ON act_ru_variable
@@ -69,6 +71,8 @@ suite('database outage', {}, (s, test) => {
 			`the warning, one line: ${lines.join(' | ')}`);
 		assert.ok(lines.some((l) => /^vardata\[\d+\]: (\S+ )?database: SQLSTATE 00000: noticed audited$/.test(l)),
 			`the notice, one line: ${lines.join(' | ')}`);
+		assert.ok(lines.some((l) => l.endsWith(' database: SQLSTATE 00000: control \\x0d, \\x1b and \\x5c in audited')),
+			`the rest escaped as all untrusted text: ${lines.join(' | ')}`);
 		for (const l of lines)
 			assert.match(l, /^vardata\[\d+\]: /, 'every line in the log\'s format');
 	});

@@ -23,10 +23,11 @@ struct disposition {
 /*
  * Parses a part's Content-Disposition value: "form-data; name=...;
  * filename=...".  Returns VD_OK, VD_ERR_MULTIPART (not form-data, no name,
- * bad syntax, a control byte or invalid UTF-8 in the name) or
- * VD_ERR_NOMEM.  A filename with a control byte or invalid UTF-8, or a
- * filename* in another charset, sets filename_bad instead: only a File
- * value needs its filename, and refuses it then.  Free with disposition_free();
+ * bad syntax, which includes a raw control byte inside a quoted string, a
+ * control byte or invalid UTF-8 in the name) or VD_ERR_NOMEM.  A filename
+ * of invalid UTF-8, a filename* that decodes to a control byte or invalid
+ * UTF-8, or one in another charset, sets filename_bad instead: only a
+ * File value needs its filename, and refuses it then.  Free with disposition_free();
  * on error d is cleared.  filename="" gives filename "" (non-NULL, length 0).
  * The plain filename is not percent-decoded (Camunda does not); only
  * filename* (charset UTF-8 or ISO-8859-1) is.  A repeated parameter: the

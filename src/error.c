@@ -44,6 +44,9 @@ static const struct vd_errinfo errtab[VD_ERR__COUNT] = {
 	[VD_ERR_CONFLICT] = { 500, "RestException",
 	    "the database broke a deadlock with another transaction at this request's expense; try again",
 	    -1 },
+	[VD_ERR_TIMEOUT] = { 503, "RestException",
+	    "the database cancelled a statement of this request (a lock or statement timeout); try again later",
+	    -1 },
 	[VD_ERR_CLIENT] = { 400, "RestException", "the request could not be read", -1 },
 };
 

@@ -32,6 +32,7 @@ enum vd_err {
 	VD_ERR_PUT_FAILED,	/* 500: RestException code 0, "Cannot put ..." */
 	VD_ERR_RANGE,		/* 416: unsatisfiable Range */
 	VD_ERR_CONFLICT,	/* 500: the database failed a write to end a deadlock, every try */
+	VD_ERR_TIMEOUT,		/* 503: lock_timeout, statement_timeout or a cancel request */
 	VD_ERR_CLIENT,		/* the client (nginx) went away: nothing can be answered */
 	VD_ERR__COUNT
 };

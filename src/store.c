@@ -627,6 +627,14 @@ st_notice(void *arg, const PGresult *res)
  */
 #define CONFLICT(state)	(strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0)
 
+/*
+ * query_canceled (statement_timeout, or pg_cancel_backend() by a DBA) and
+ * lock_not_available (lock_timeout): settings of the role, the database or
+ * the conninfo's options doing their job, so a warning, and the client may
+ * try again.  Nothing is retried here: the timeout set how long to wait.
+ */
+#define TIMED_OUT(state)	(strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0)
+
 /* Logs a failed result: SQLSTATE and server text go to the log only, never to the client. */
 static enum vd_err
 st_fail(struct store *st, const PGresult *res, const char *what)
@@ -643,6 +651,10 @@ st_fail(struct store *st, const PGresult *res, const char *what)
 	if (state != NULL && CONFLICT(state)) {
 		log_warn("%s failed: SQLSTATE %s: %s", what, state, line);
 		return VD_ERR_CONFLICT;
+	}
+	if (state != NULL && TIMED_OUT(state)) {
+		log_warn("%s failed: SQLSTATE %s: %s", what, state, line);
+		return VD_ERR_TIMEOUT;
 	}
 	log_error("%s failed: SQLSTATE %s: %s", what, state ? state : "none", line);
 	if (PQstatus(st->conn) != CONNECTION_OK)

@@ -1,5 +1,7 @@
 // Spec section 8, "database unreachable": 503 while PostgreSQL is down, and
-// the workers reconnect by themselves once it is back (no restart).
+// the workers reconnect by themselves once it is back (no restart).  Also
+// what the database cancels: a timeout set for vardata's sessions, or a
+// DBA's pg_cancel_backend(), answers 503 and the worker serves on.
 
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
@@ -10,6 +12,7 @@ const E = '/engine-rest';
 // Bounds of the wait for recovery; not a performance threshold.
 const RECOVERY_DEADLINE_MS = 60_000;
 const CONSECUTIVE_OK = 10;
+const CANCELLED = 'the database cancelled a statement of this request (a lock or statement timeout); try again later';
 
 suite('database outage', {}, (s, test) => {
 	test('PostgreSQL down -> 503 RestException for GET and POST; back up -> served again without a restart', async () => {
@@ -75,5 +78,109 @@ suite('database outage', {}, (s, test) => {
 			`the rest escaped as all untrusted text: ${lines.join(' | ')}`);
 		for (const l of lines)
 			assert.match(l, /^vardata\[\d+\]: /, 'every line in the log\'s format');
+	});
+});
+
+// The database session of the stack's one worker (its backend's pid): the
+// same before and after a cancelled statement, so the worker neither died
+// nor had to reconnect.
+async function workerSession(s) {
+	const [[pid]] = await s.sql("select pid from pg_stat_activity where application_name = 'vardata'");
+	return pid;
+}
+
+// A write or read whose statement the database cancels (SQLSTATE in the
+// log, as a warning): 503, nothing of it stored, and the same worker and
+// session serve the next request.
+async function assertCancelled(s, answer, state, session) {
+	assertError(await answer, 503, 'RestException', CANCELLED);
+	const log = await fsp.readFile(s.vardataLog, 'utf8');
+	assert.match(log, new RegExp(`WARNING: .*SQLSTATE ${state}: `), 'a warning with the SQLSTATE in the log');
+	assert.deepEqual(await s.orphanBytearrays(), [], 'no stray byte array');
+	assert.equal(await workerSession(s), session, 'the worker kept its session');
+}
+
+// A DBA cancels a statement that waits too long (pg_cancel_backend).
+suite('a statement cancelled by a DBA', { workers: 1 }, (s, test) => {
+	for (const [label, size] of [['a small value (pipelined)', 100], ['a value over 64 KiB (COPY)', 200_000]]) {
+		test(`${label}: the waiting write cancelled -> 503 RestException, old value kept, the next write 204`, async () => {
+			const task = s.uid('task');
+			await s.createTask(task);
+			const url = `${E}/task/${task}/localVariables/held/data`;
+			assertNoContent(await s.putBytes(url, Buffer.from('old')));
+			const session = await workerSession(s);
+			const release = await s.holdTransaction(`SELECT 1 FROM act_ru_variable WHERE var_scope_ = '${task}' FOR UPDATE;`);
+			let answer;
+			try {
+				answer = s.putBytes(url, Buffer.alloc(size, 'n'));
+				await release.run(`DO $$
+					BEGIN
+						FOR i IN 1..2000 LOOP
+							PERFORM pg_stat_clear_snapshot();
+							IF (SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity
+									WHERE application_name = 'vardata' AND wait_event_type = 'Lock') = 1 THEN
+								RETURN;
+							END IF;
+							PERFORM pg_sleep(0.01);
+						END LOOP;
+						RAISE 'the write never waited for the held row';
+					END $$;`);
+			} finally {
+				await release();
+			}
+			await assertCancelled(s, answer, '57014', session);
+			const v = await s.variable(task, 'held');
+			assert.equal(v.rev_, 1);
+			assert.equal((await s.bytearray(v.bytearray_id_)).bytes.toString(), 'old');
+			const ours = Buffer.alloc(size, 'm');
+			assertNoContent(await s.putBytes(url, ours));
+			assert.ok((await s.bytearray((await s.variable(task, 'held')).bytearray_id_)).bytes.equals(ours));
+		});
+	}
+});
+
+// lock_timeout set for vardata's sessions through the conninfo's options
+// (a later --db wins over the harness's).
+suite('lock_timeout in the conninfo', {
+	workers: 1,
+	vardataArgs: (stack) => ['--db', `${stack.conninfo} options='-c lock_timeout=300ms'`],
+}, (s, test) => {
+	for (const [label, size] of [['a small value (pipelined)', 100], ['a value over 64 KiB (COPY)', 200_000]]) {
+		test(`${label}: the variable row locked longer -> 503 RestException, old value kept; released -> 204`, async () => {
+			const task = s.uid('task');
+			await s.createTask(task);
+			const url = `${E}/task/${task}/variables/held/data`;
+			assertNoContent(await s.putBytes(url, Buffer.from('old')));
+			const session = await workerSession(s);
+			const release = await s.holdTransaction(`SELECT 1 FROM act_ru_variable WHERE var_scope_ = '${task}' FOR UPDATE;`);
+			try {
+				await assertCancelled(s, s.putBytes(url, Buffer.alloc(size, 'n')), '55P03', session);
+			} finally {
+				await release();
+			}
+			const v = await s.variable(task, 'held');
+			assert.equal(v.rev_, 1);
+			assert.equal((await s.bytearray(v.bytearray_id_)).bytes.toString(), 'old');
+			const ours = Buffer.alloc(size, 'm');
+			assertNoContent(await s.putBytes(url, ours));
+			assert.ok((await s.bytearray((await s.variable(task, 'held')).bytearray_id_)).bytes.equals(ours));
+		});
+	}
+
+	test('a GET while the variables table is locked -> 503 RestException; released -> 200', async () => {
+		const task = s.uid('task');
+		await s.createTask(task);
+		await s.insertVariable({ name: 'kept', bytes: Buffer.from('kept'), taskId: task });
+		const url = `${E}/task/${task}/variables/kept/data`;
+		const session = await workerSession(s);
+		const release = await s.holdLock('act_ru_variable');
+		let answer;
+		try {
+			answer = await s.get(url);
+		} finally {
+			await release();
+		}
+		await assertCancelled(s, answer, '55P03', session);
+		assertValue(await s.get(url), { contentType: 'application/octet-stream', body: 'kept' });
 	});
 });

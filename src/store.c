@@ -620,20 +620,24 @@ st_notice(void *arg, const PGresult *res)
 }
 
 /*
- * A statement PostgreSQL failed for another transaction's sake: to end a
- * deadlock (40P01), or, at isolation levels above READ COMMITTED, a
- * conflict with a concurrent update (40001).  Run again, it may well
- * succeed; a write is (store_put()).
+ * Failures that are not vardata's, nor the database's: a warning in the
+ * log and an error of their own.
+ * - 40P01, 40001: PostgreSQL failed the statement for another
+ *   transaction's sake, to end a deadlock or (at isolation levels above
+ *   READ COMMITTED) a conflict with a concurrent update.  Run again, it
+ *   may well succeed; a write is (store_put()).
+ * - 57014 query_canceled (statement_timeout, or pg_cancel_backend() by a
+ *   DBA), 55P03 lock_not_available (lock_timeout): settings of the role,
+ *   the database or the conninfo's options doing their job.  Nothing is
+ *   retried: the timeout set how long to wait.  The client may try again.
  */
-#define CONFLICT(state)	(strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0)
-
-/*
- * query_canceled (statement_timeout, or pg_cancel_backend() by a DBA) and
- * lock_not_available (lock_timeout): settings of the role, the database or
- * the conninfo's options doing their job, so a warning, and the client may
- * try again.  Nothing is retried here: the timeout set how long to wait.
- */
-#define TIMED_OUT(state)	(strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0)
+static const struct {
+	const char	*state;
+	enum vd_err	 err;
+} expected_failures[] = {
+	{ "40P01", VD_ERR_CONFLICT }, { "40001", VD_ERR_CONFLICT },
+	{ "57014", VD_ERR_TIMEOUT }, { "55P03", VD_ERR_TIMEOUT },
+};
 
 /* Logs a failed result: SQLSTATE and server text go to the log only, never to the client. */
 static enum vd_err
@@ -648,14 +652,11 @@ st_fail(struct store *st, const PGresult *res, const char *what)
 		return VD_ERR_PUT_FAILED;
 	}
 	one_line(line, msg);
-	if (state != NULL && CONFLICT(state)) {
-		log_warn("%s failed: SQLSTATE %s: %s", what, state, line);
-		return VD_ERR_CONFLICT;
-	}
-	if (state != NULL && TIMED_OUT(state)) {
-		log_warn("%s failed: SQLSTATE %s: %s", what, state, line);
-		return VD_ERR_TIMEOUT;
-	}
+	for (size_t i = 0; state != NULL && i < sizeof(expected_failures) / sizeof(expected_failures[0]); i++)
+		if (strcmp(state, expected_failures[i].state) == 0) {
+			log_warn("%s failed: SQLSTATE %s: %s", what, state, line);
+			return expected_failures[i].err;
+		}
 	log_error("%s failed: SQLSTATE %s: %s", what, state ? state : "none", line);
 	if (PQstatus(st->conn) != CONNECTION_OK)
 		return VD_ERR_DB_UNAVAILABLE;

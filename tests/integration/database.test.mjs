@@ -102,42 +102,52 @@ async function assertCancelled(s, answer, state, session) {
 	assert.equal((await workerSession(s)).pid, session.pid, 'the worker kept its session');
 }
 
+// A write of size bytes (kind: variables or localVariables) to a variable
+// whose row a psql session holds: cancel(release, answer) gets the
+// database to cancel the waiting statement with SQLSTATE state, and
+// resolves once it has.  Then assertCancelled's checks, the old value and
+// revision kept, and the write done once the row is free.
+async function assertWriteCancelled(s, kind, size, state, cancel) {
+	const task = s.uid('task');
+	await s.createTask(task);
+	const url = `${E}/task/${task}/${kind}/held/data`;
+	assertNoContent(await s.putBytes(url, Buffer.from('old')));
+	const session = await workerSession(s);
+	const release = await s.holdTransaction(`SELECT 1 FROM act_ru_variable WHERE var_scope_ = '${task}' FOR UPDATE;`);
+	let answer;
+	try {
+		answer = s.putBytes(url, Buffer.alloc(size, 'n'));
+		await cancel(release, answer);
+	} finally {
+		await release();
+	}
+	await assertCancelled(s, answer, state, session);
+	const v = await s.variable(task, 'held');
+	assert.equal(v.rev_, 1);
+	assert.equal((await s.bytearray(v.bytearray_id_)).bytes.toString(), 'old');
+	const ours = Buffer.alloc(size, 'm');
+	assertNoContent(await s.putBytes(url, ours));
+	assert.ok((await s.bytearray((await s.variable(task, 'held')).bytearray_id_)).bytes.equals(ours));
+}
+
+const WRITES = [['a small value (pipelined)', 100], ['a value over 64 KiB (COPY)', 200_000]];
+
 // A DBA cancels a statement that waits too long (pg_cancel_backend).
 suite('a statement cancelled by a DBA', { workers: 1 }, (s, test) => {
-	for (const [label, size] of [['a small value (pipelined)', 100], ['a value over 64 KiB (COPY)', 200_000]]) {
-		test(`${label}: the waiting write cancelled -> 503 RestException, old value kept, the next write 204`, async () => {
-			const task = s.uid('task');
-			await s.createTask(task);
-			const url = `${E}/task/${task}/localVariables/held/data`;
-			assertNoContent(await s.putBytes(url, Buffer.from('old')));
-			const session = await workerSession(s);
-			const release = await s.holdTransaction(`SELECT 1 FROM act_ru_variable WHERE var_scope_ = '${task}' FOR UPDATE;`);
-			let answer;
-			try {
-				answer = s.putBytes(url, Buffer.alloc(size, 'n'));
-				await release.run(`DO $$
-					BEGIN
-						FOR i IN 1..2000 LOOP
-							PERFORM pg_stat_clear_snapshot();
-							IF (SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity
-									WHERE application_name = 'vardata' AND wait_event_type = 'Lock') = 1 THEN
-								RETURN;
-							END IF;
-							PERFORM pg_sleep(0.01);
-						END LOOP;
-						RAISE 'the write never waited for the held row';
-					END $$;`);
-			} finally {
-				await release();
-			}
-			await assertCancelled(s, answer, '57014', session);
-			const v = await s.variable(task, 'held');
-			assert.equal(v.rev_, 1);
-			assert.equal((await s.bytearray(v.bytearray_id_)).bytes.toString(), 'old');
-			const ours = Buffer.alloc(size, 'm');
-			assertNoContent(await s.putBytes(url, ours));
-			assert.ok((await s.bytearray((await s.variable(task, 'held')).bytearray_id_)).bytes.equals(ours));
-		});
+	for (const [label, size] of WRITES) {
+		test(`${label}: the waiting write cancelled -> 503 RestException, old value kept, the next write 204`, () =>
+			assertWriteCancelled(s, 'localVariables', size, '57014', (release) => release.run(`DO $$
+				BEGIN
+					FOR i IN 1..2000 LOOP
+						PERFORM pg_stat_clear_snapshot();
+						IF (SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity
+								WHERE application_name = 'vardata' AND wait_event_type = 'Lock') = 1 THEN
+							RETURN;
+						END IF;
+						PERFORM pg_sleep(0.01);
+					END LOOP;
+					RAISE 'the write never waited for the held row';
+				END $$;`)));
 	}
 });
 
@@ -147,26 +157,9 @@ suite('lock_timeout in the conninfo', {
 	workers: 1,
 	vardataArgs: (stack) => ['--db', `${stack.conninfo} options='-c lock_timeout=300ms'`],
 }, (s, test) => {
-	for (const [label, size] of [['a small value (pipelined)', 100], ['a value over 64 KiB (COPY)', 200_000]]) {
-		test(`${label}: the variable row locked longer -> 503 RestException, old value kept; released -> 204`, async () => {
-			const task = s.uid('task');
-			await s.createTask(task);
-			const url = `${E}/task/${task}/variables/held/data`;
-			assertNoContent(await s.putBytes(url, Buffer.from('old')));
-			const session = await workerSession(s);
-			const release = await s.holdTransaction(`SELECT 1 FROM act_ru_variable WHERE var_scope_ = '${task}' FOR UPDATE;`);
-			try {
-				await assertCancelled(s, s.putBytes(url, Buffer.alloc(size, 'n')), '55P03', session);
-			} finally {
-				await release();
-			}
-			const v = await s.variable(task, 'held');
-			assert.equal(v.rev_, 1);
-			assert.equal((await s.bytearray(v.bytearray_id_)).bytes.toString(), 'old');
-			const ours = Buffer.alloc(size, 'm');
-			assertNoContent(await s.putBytes(url, ours));
-			assert.ok((await s.bytearray((await s.variable(task, 'held')).bytearray_id_)).bytes.equals(ours));
-		});
+	for (const [label, size] of WRITES) {
+		test(`${label}: the variable row locked longer -> 503 RestException, old value kept; released -> 204`, () =>
+			assertWriteCancelled(s, 'variables', size, '55P03', (release, answer) => answer));
 	}
 
 	test('a GET while the variables table is locked -> 503 RestException; released -> 200', async () => {

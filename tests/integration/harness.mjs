@@ -399,7 +399,9 @@ export class Stack {
 	// Runs sql in a transaction of its own and leaves it open (its row and
 	// table locks held); resolves once sql has run, with a function that
 	// commits and ends the session.  Its run(more) runs more SQL in the
-	// transaction and resolves once that has run.
+	// transaction and resolves once that has run; runWhenVardataWaits(more)
+	// first waits (inside the held session, every 10 ms) until a vardata
+	// session waits for a lock, then runs more.
 	async holdTransaction(sql) {
 		const child = spawn(PGCTL, ['psql', this.dir, '-X', '-q', '-v', 'ON_ERROR_STOP=1'], { stdio: ['pipe', 'pipe', 'pipe'] });
 		let out = '', marks = 0;
@@ -421,6 +423,19 @@ export class Stack {
 			await ended;
 		};
 		release.run = run;
+		release.runWhenVardataWaits = (more) => run(`DO $$
+			BEGIN
+				FOR i IN 1..2000 LOOP
+					PERFORM pg_stat_clear_snapshot();
+					IF EXISTS (SELECT 1 FROM pg_stat_activity
+							WHERE application_name = 'vardata' AND wait_event_type = 'Lock') THEN
+						RETURN;
+					END IF;
+					PERFORM pg_sleep(0.01);
+				END LOOP;
+				RAISE 'no vardata session waits for the lock of the held transaction';
+			END $$;
+			${more}`);
 		return release;
 	}
 
@@ -460,19 +475,7 @@ export class Stack {
 		let answer;
 		try {
 			answer = request();
-			await release.run(`DO $$
-				BEGIN
-					FOR i IN 1..2000 LOOP
-						PERFORM pg_stat_clear_snapshot();
-						IF EXISTS (SELECT 1 FROM pg_stat_activity
-								WHERE application_name = 'vardata' AND wait_event_type = 'Lock') THEN
-							RETURN;
-						END IF;
-						PERFORM pg_sleep(0.01);
-					END LOOP;
-					RAISE 'no vardata session waits for the lock of the held transaction';
-				END $$;
-				${then}`);
+			await release.runWhenVardataWaits(then);
 		} finally {
 			await release();
 		}

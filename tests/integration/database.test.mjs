@@ -4,7 +4,6 @@
 // DBA's pg_cancel_backend(), answers 503 and the worker serves on.
 
 import assert from 'node:assert/strict';
-import fsp from 'node:fs/promises';
 import { delay, suite } from './harness.mjs';
 import { assertError, assertNoContent, assertValue } from './expect.mjs';
 
@@ -63,13 +62,13 @@ suite('database outage', {}, (s, test) => {
 			END $$;
 			CREATE TRIGGER vd_test_notice BEFORE INSERT ON act_ru_variable
 				FOR EACH ROW EXECUTE FUNCTION vd_test_notice();`);
-		const logged = (await fsp.stat(s.vardataLog)).size;
+		const log = await s.logMark();
 		try {
 			assertNoContent(await s.putBytes(`${E}/task/${task}/localVariables/audited/data`, Buffer.from('x')));
 		} finally {
 			await s.sql('DROP TRIGGER vd_test_notice ON act_ru_variable; DROP FUNCTION vd_test_notice();');
 		}
-		const lines = (await fsp.readFile(s.vardataLog)).subarray(logged).toString().split('\n').filter((l) => l !== '');
+		const lines = (await log.since()).split('\n').filter((l) => l !== '');
 		assert.ok(lines.some((l) => /^vardata\[\d+\]: WARNING: (\S+ )?database: SQLSTATE 01000: audit of audited:  second line$/.test(l)),
 			`the warning, one line: ${lines.join(' | ')}`);
 		assert.ok(lines.some((l) => /^vardata\[\d+\]: (\S+ )?database: SQLSTATE 00000: noticed audited$/.test(l)),
@@ -88,7 +87,7 @@ suite('database outage', {}, (s, test) => {
 async function workerSession(s) {
 	const rows = await s.sql("select pid from pg_stat_activity where application_name = 'vardata'");
 	assert.equal(rows.length, 1, 'one worker, one session');
-	return { pid: rows[0][0], logged: (await fsp.stat(s.vardataLog)).size };
+	return { pid: rows[0][0], log: await s.logMark() };
 }
 
 // A write or read whose statement the database cancels (the SQLSTATE in
@@ -96,8 +95,7 @@ async function workerSession(s) {
 // stored, and the same worker and session serve the next request.
 async function assertCancelled(s, answer, state, session) {
 	assertError(await answer, 503, 'RestException', CANCELLED);
-	const log = (await fsp.readFile(s.vardataLog)).subarray(session.logged).toString();
-	assert.match(log, new RegExp(`WARNING: .*SQLSTATE ${state}: `), 'a warning with the SQLSTATE in the log');
+	assert.match(await session.log.since(), new RegExp(`WARNING: .*SQLSTATE ${state}: `), 'a warning with the SQLSTATE in the log');
 	assert.deepEqual(await s.orphanBytearrays(), [], 'no stray byte array');
 	assert.equal((await workerSession(s)).pid, session.pid, 'the worker kept its session');
 }

@@ -3,7 +3,6 @@
 
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import fsp from 'node:fs/promises';
 import { suite } from './harness.mjs';
 import { assertError, assertNoContent } from './expect.mjs';
 
@@ -73,7 +72,7 @@ suite('POST errors', {}, (s, test) => {
 			const url = `${E}/task/${task}/${kind}/locked/data`;
 			assertNoContent(await s.postMultipart(url, [{ ...dataPart, data: 'first' }]));
 			const ours = crypto.randomBytes(size);
-			const logged = (await fsp.stat(s.vardataLog)).size;
+			const log = await s.logMark();
 			const answer = s.answerAfterDeadlock(`UPDATE act_ru_task SET rev_ = rev_ + 1 WHERE id_ = '${task}';`,
 				`UPDATE act_ru_variable SET rev_ = rev_ + 1 WHERE var_scope_ = '${task}' AND name_ = 'locked';`,
 				() => s.postMultipart(url, [{ ...dataPart, data: ours }]));
@@ -82,8 +81,7 @@ suite('POST errors', {}, (s, test) => {
 			assert.equal(v.rev_, 3, 'the first write, the other transaction\'s update, ours');
 			assert.ok((await s.bytearray(v.bytearray_id_)).bytes.equals(ours), 'our value is stored');
 			assert.deepEqual(await s.orphanBytearrays(), [], 'no stray byte array');
-			const log = (await fsp.readFile(s.vardataLog)).subarray(logged).toString();
-			assert.match(log, /SQLSTATE 40P01: .*deadlock detected/, 'the database failed a statement of the write');
+			assert.match(await log.since(), /SQLSTATE 40P01: .*deadlock detected/, 'the database failed a statement of the write');
 		});
 	}
 

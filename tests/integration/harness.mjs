@@ -283,6 +283,13 @@ export class Stack {
 		return path.join(this.dir, 'vardata.log');
 	}
 
+	// Where vardata's log stands now: its since() resolves to the text
+	// written after this point, so that a test reads only its own lines.
+	async logMark() {
+		const at = (await fsp.stat(this.vardataLog)).size;
+		return { since: async () => (await fsp.readFile(this.vardataLog)).subarray(at).toString() };
+	}
+
 	// The cluster's server log (pgctl start writes it there).
 	get postgresLog() {
 		return path.join(this.dir, 'postgres.log');

@@ -93,8 +93,9 @@ out:
 
 /*
  * Splits the path (which starts with '/') into its segments.  An empty
- * segment (a doubled or trailing slash) or a dot-segment names nothing we
- * serve, and neither does a path with more segments than the longest route.
+ * segment (a doubled slash, or a second trailing one) or a dot-segment
+ * names nothing we serve, and neither does a path with more segments than
+ * the longest route.
  */
 static enum vd_err
 split_path(const char *path, size_t len, struct seg *segs, size_t *nsegs)
@@ -231,8 +232,17 @@ route_parse(const char *base, const char *uri, char *buf, size_t bufsz, struct r
 	char			 engine[3 * sizeof("default")];
 	enum vd_err		 err;
 
-	if ((err = strip_base(base, uri, &path, &pathlen)) != VD_OK ||
-	    (err = split_path(path, pathlen, segs, &n)) != VD_OK)
+	if ((err = strip_base(base, uri, &path, &pathlen)) != VD_OK)
+		goto out;
+	/*
+	 * One trailing slash names the same resource, as it does in Camunda:
+	 * RESTEasy removes one from the path before matching, and Jersey's
+	 * resource-method templates end in an optional "/".  A second slash
+	 * is an empty segment, which neither matches.
+	 */
+	if (pathlen > 1 && path[pathlen - 1] == '/')
+		pathlen--;
+	if ((err = split_path(path, pathlen, segs, &n)) != VD_OK)
 		goto out;
 	if (n >= 2 && seg_is(&segs[0], "engine")) {
 		rest = segs + 2;

@@ -60,13 +60,15 @@ suite('nginx drop-in next to Camunda', { nginxConf: 'camunda-dropin.conf', camun
 			`${E}/case-execution/${ci}/variables/f/data`,
 			`${E}/case-execution/${ci}/localVariables/g/data`,
 			`${E}/engine/default/task/${task}/localVariables/h/data`,
+			`${E}/task/${task}/localVariables/i/data/`,
 		]) {
 			assertNoContent(await s.putBytes(p, Buffer.from(p)));
 			assertValue(await s.get(p), { contentType: 'application/octet-stream', body: p });
 			assertValue(await s.get(`${p}?cache=no`), { contentType: 'application/octet-stream', body: p });
 		}
 		const row = await s.variable(task, 'a');
-		assertValue(await s.get(`${E}/variable-instance/${row.id_}/data`), { contentType: 'application/octet-stream', body: `${E}/task/${task}/localVariables/a/data` });
+		for (const p of [`${E}/variable-instance/${row.id_}/data`, `${E}/variable-instance/${row.id_}/data/`])
+			assertValue(await s.get(p), { contentType: 'application/octet-stream', body: `${E}/task/${task}/localVariables/a/data` });
 		assert.equal(seen.length, before, 'nothing reached the engine');
 	});
 
@@ -86,6 +88,7 @@ suite('nginx drop-in next to Camunda', { nginxConf: 'camunda-dropin.conf', camun
 		await toEngine('GET', `${E}/task`);
 		await toEngine('GET', `${E}/task/t1/variables/x`);
 		await toEngine('GET', `${E}/task/t1/variables/x/data/extra`);
+		await toEngine('GET', `${E}/task/t1/variables/x/data//`);
 		await toEngine('GET', `${E}/process-definition/key/invoice/xml`);
 		await toEngine('DELETE', `${E}/task/t1/localVariables/x`);
 		// Decoded, these would look like data URLs; raw, they are not.

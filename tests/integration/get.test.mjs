@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { suite } from './harness.mjs';
-import { assertError, assertValue, assertFraming } from './expect.mjs';
+import { assertError, assertValue, assertFraming, assertNoContent } from './expect.mjs';
 
 const E = '/engine-rest';
 
@@ -332,6 +332,32 @@ suite('GET binary data', {}, (s, test) => {
 		const res = await s.request('POST', `${E}/variable-instance/1/data`);
 		assert.equal(res.status, 405);
 		assert.deepEqual(res.headers.allow.split(/\s*,\s*/).sort(), ['GET', 'HEAD']);
+	});
+
+	// Camunda's JAX-RS runtimes (RESTEasy, Jersey) match a path with one
+	// trailing slash as if it had none; a second one is an empty segment.
+	test('one trailing slash after data is the same resource (GET, HEAD, POST, 405, TRACE); two -> 404', async () => {
+		const w = await world();
+		const bytes = { contentType: 'application/octet-stream', body: 'slashed' };
+		assertNoContent(await s.putBytes(`${E}/task/${w.task}/localVariables/ts/data/`, Buffer.from('slashed')));
+		assertValue(await s.get(`${E}/task/${w.task}/localVariables/ts/data`), bytes);
+		assertValue(await s.get(`${E}/task/${w.task}/variables/ts/data/?deserializeValue=false`), bytes);
+		assertValue(await s.get(`${E}/engine/default/task/${w.task}/variables/ts/data/`), bytes);
+		const head = await s.request('HEAD', `${E}/task/${w.task}/variables/ts/data/`);
+		assert.equal(head.status, 200);
+		assert.equal(head.headers['content-length'], '7');
+		const v = await s.variable(w.task, 'ts');
+		assertValue(await s.get(`${E}/variable-instance/${v.id_}/data/`), bytes);
+		for (const method of ['POST', 'TRACE']) {
+			const res = await s.request(method, `${E}/variable-instance/${v.id_}/data/`);
+			assert.equal(res.status, 405, method);
+			assert.equal(res.headers.allow, 'GET, HEAD', `${method} Allow`);
+		}
+		for (const p of [`${E}/task/${w.task}/localVariables/ts/data//`, `${E}/variable-instance/${v.id_}/data//`]) {
+			assertError(await s.get(p), 404, 'RestException', /\S/);
+		}
+		assertError(await s.get(`${E}/engine/other/task/${w.task}/variables/ts/data/`), 404,
+			'RestException', 'No process engine available');
 	});
 
 	test('unknown paths -> 404 RestException', async () => {

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -20,6 +21,7 @@ struct slot {
 	pid_t		pid;		/* 0: not running */
 	uint64_t	started_ms;
 	uint64_t	respawn_ms;	/* when an empty slot gets a new worker */
+	bool		retiring;	/* told to finish and exit (SIGHUP) */
 };
 
 struct pool {
@@ -40,11 +42,19 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/*
+ * The worker starts with SIGTERM, SIGINT and SIGHUP still blocked, so one
+ * that comes before worker_main() has its handlers waits for them instead
+ * of killing it.  If the supervisor dies, however it dies, the kernel sends
+ * the worker SIGHUP: it finishes the requests it holds and exits, instead
+ * of serving on, orphaned, with a database session nobody will end and a
+ * TCP port a new supervisor could not bind.
+ */
 static void
 spawn(struct pool *p, struct slot *s)
 {
-	sigset_t	none;
-	pid_t		pid;
+	sigset_t	chld;
+	pid_t		pid, supervisor = getpid();
 
 	if ((pid = fork()) == -1) {
 		log_error("cannot fork a worker: %s", strerror(errno));
@@ -53,12 +63,17 @@ spawn(struct pool *p, struct slot *s)
 	}
 	if (pid == 0) {
 		signal(SIGCHLD, SIG_DFL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		sigemptyset(&chld);
+		sigaddset(&chld, SIGCHLD);
+		sigprocmask(SIG_UNBLOCK, &chld, NULL);
+		/* The supervisor may have died before PR_SET_PDEATHSIG took hold. */
+		if (prctl(PR_SET_PDEATHSIG, SIGHUP) == -1 || getppid() != supervisor)
+			_exit(EXIT_FAILURE);
 		_exit(worker_main(p->conf, p->listen_fd));
 	}
 	s->pid = pid;
 	s->started_ms = now_ms();
+	s->retiring = false;
 	p->running++;
 }
 
@@ -87,6 +102,11 @@ reap(struct pool *p)
 		p->running--;
 		if (p->stopping)
 			continue;
+		if (s->retiring && WIFEXITED(status) && WEXITSTATUS(status) == EXIT_SUCCESS) {
+			log_info("worker %ld retired; replacing it", (long)pid);
+			s->respawn_ms = 0;
+			continue;
+		}
 		if (WIFSIGNALED(status))
 			log_warn("worker %ld killed by signal %d; replacing it", (long)pid,
 			    WTERMSIG(status));
@@ -121,6 +141,28 @@ begin_stop(struct pool *p)
 	sock_unlink(p->conf->listen);
 	close(p->listen_fd);
 	signal_all(p, SIGTERM);
+}
+
+/*
+ * SIGHUP: every worker finishes the requests it holds, exits, and is
+ * replaced by a new one with a new database session, which picks up what
+ * changed on the server side (ALTER ROLE ... SET, a password, where the
+ * host name points).  The options are not read again.  The pool never has
+ * more than --workers workers, so never more database sessions either.
+ */
+static void
+begin_reload(struct pool *p)
+{
+	unsigned	i;
+
+	if (p->stopping)
+		return;
+	log_info("reloading: each worker is replaced once it has finished its requests");
+	for (i = 0; i < p->conf->workers; i++)
+		if (p->slots[i].pid > 0) {
+			p->slots[i].retiring = true;
+			kill(p->slots[i].pid, SIGHUP);
+		}
 }
 
 static void
@@ -158,6 +200,7 @@ supervisor_run(const struct vd_conf *conf, int listen_fd)
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	log_info("starting %u workers", conf->workers);
 	while (!p.stopping || p.running > 0) {
@@ -167,6 +210,8 @@ supervisor_run(const struct vd_conf *conf, int listen_fd)
 			reap(&p);
 		else if (sig == SIGTERM || sig == SIGINT)
 			begin_stop(&p);
+		else if (sig == SIGHUP)
+			begin_reload(&p);
 		/* A SIGCHLD merged with another signal is caught by the next reap. */
 		reap(&p);
 	}

@@ -18,13 +18,16 @@
 #include "text.h"
 #include "worker.h"
 
-static volatile sig_atomic_t	stopping;
+/* SIGTERM or SIGINT: the pool stops.  SIGHUP: this worker retires. */
+static volatile sig_atomic_t	stopping, retiring;
 
 static void
-on_term(int sig)
+on_signal(int sig)
 {
-	(void)sig;
-	stopping = 1;
+	if (sig == SIGHUP)
+		retiring = 1;
+	else
+		stopping = 1;
 }
 
 static uint64_t
@@ -82,6 +85,7 @@ struct worker {
 	struct slot_list	 in_flight;	/* statements sent, oldest first */
 	struct slot_list	 deferred;	/* answers that need the connection to themselves */
 	unsigned long		 serial;
+	pid_t			 supervisor;	/* the parent: another one means it died */
 };
 
 static void
@@ -358,10 +362,11 @@ db_ready(struct worker *w)
 }
 
 /*
- * SIGTERM is blocked except while the worker waits in epoll_pwait(), so it
- * can never interrupt a request half-way, and an idle worker always sees
- * it.  EPOLLEXCLUSIVE wakes one idle worker per connection instead of all
- * of them.  With every slot taken, the worker waits for the database only.
+ * SIGTERM (and SIGINT, SIGHUP) is blocked except while the worker waits in
+ * epoll_pwait(), so it can never interrupt a request half-way, and an idle
+ * worker always sees it.  EPOLLEXCLUSIVE wakes one idle worker per
+ * connection instead of all of them.  With every slot taken, the worker
+ * waits for the database only.
  */
 static int
 serve_loop(struct worker *w, int listen_fd)
@@ -373,7 +378,8 @@ serve_loop(struct worker *w, int listen_fd)
 	sigprocmask(SIG_SETMASK, NULL, &waitmask);
 	sigdelset(&waitmask, SIGTERM);
 	sigdelset(&waitmask, SIGINT);
-	while (!stopping) {
+	sigdelset(&waitmask, SIGHUP);
+	while (!stopping && !retiring) {
 		if (w->nbusy == w->nslots && w->in_flight.head != NULL) {
 			collect_one(w, true);
 			while (collect_one(w, false))
@@ -403,14 +409,18 @@ serve_loop(struct worker *w, int listen_fd)
 				return EXIT_FAILURE;
 		settle(w);
 	}
+	if (!stopping && getppid() != w->supervisor)
+		log_warn("the supervisor is gone: exiting once the requests in flight are done");
 	drain(w);
 	/*
-	 * Connections already queued on the socket were accepted by the kernel
-	 * on our behalf: serve them rather than let the last close reset them.
-	 * The supervisor has removed the socket's name, so none can join, and
-	 * the non-blocking accept ends with EAGAIN once the queue is empty.
+	 * A retiring worker leaves the socket's queue to the others.  When the
+	 * pool stops, connections already queued on the socket were accepted
+	 * by the kernel on our behalf: serve them rather than let the last
+	 * close reset them.  The supervisor has removed the socket's name, so
+	 * none can join, and the non-blocking accept ends with EAGAIN once the
+	 * queue is empty.
 	 */
-	while (FCGX_Accept_r(&w->slots[0].fr) >= 0) {
+	while (stopping && FCGX_Accept_r(&w->slots[0].fr) >= 0) {
 		start(w, &w->slots[0]);
 		drain(w);
 	}
@@ -430,14 +440,17 @@ worker_main(const struct vd_conf *conf, int listen_fd)
 	log_init();
 	log_hold();
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
+	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, NULL);
+	w.supervisor = getppid();
 	w.nslots = conf->pipeline;
 	if ((w.slots = calloc(w.nslots, sizeof(*w.slots))) == NULL) {
 		log_error("out of memory");

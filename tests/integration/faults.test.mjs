@@ -19,7 +19,7 @@ import { afterEach, before } from 'node:test';
 import { delay, run, suite } from './harness.mjs';
 import { Load, download, isJsonError, loop, send, stopRunning, upload } from './lib/load.mjs';
 import {
-	ageMs, childrenOf, freeze, ioOf, pendingConnections, pollUntil, signal, socketCount, spoolFiles, waitWorkers,
+	ageMs, alive, childrenOf, freeze, ioOf, pendingConnections, pollUntil, signal, socketCount, spoolFiles, waitWorkers,
 } from './lib/procs.mjs';
 
 const E = '/engine-rest';
@@ -140,6 +140,31 @@ suite('faults', { workers: WORKERS }, (s, test) => {
 			`(children after ${Date.now() - t0} ms: ${(await childrenOf(s.proc.pid)).join(' ')})`);
 		return pids;
 	}
+
+	// A 64 MiB download frozen half-way on one of pids: { dl, worker }, the
+	// download's promise and the frozen worker.
+	async function frozenDownload(pids) {
+		for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+			const base = new Map(pids.map((p) => [p, ioOf(p).wchar]));
+			let ended = false;
+			const dl = download(s.port, url('big')).then((r) => {
+				ended = true;
+				return r;
+			});
+			const worker = await freezeMidRequest(pids, { counter: 'wchar', base, total: BIG, ended: () => ended });
+			if (worker !== null)
+				return { dl, worker };
+			await dl;
+		}
+		assert.fail(`a download caught in its middle in one of ${ATTEMPTS} attempts`);
+	}
+
+	function assertWholeDownload(d) {
+		assert.deepEqual([d.status, d.received, d.complete, d.sha256], [200, BIG, true, bigSha], 'the download in flight completed');
+	}
+
+	// The backends of the pool's database sessions.
+	const sessions = async () => (await s.sql("select pid from pg_stat_activity where application_name = 'vardata'")).map(([p]) => p);
 
 	// The upload is half in the worker's spool file: a value over 64 KiB goes
 	// there as it arrives (an unnamed file, "/tmp/#123 (deleted)" in /proc),
@@ -334,6 +359,76 @@ suite('faults', { workers: WORKERS }, (s, test) => {
 		s.log(`outage: ${log.length} answers, ${during.length} during the outage, ${acked.length} writes acknowledged and read back`);
 	});
 
+	test('SIGHUP: each worker finishes its requests and is replaced, with a new database session; no request fails', async () => {
+		const pids = await workers();
+		const before = await sessions();
+		assert.equal(before.length, WORKERS, `one session per worker: ${before.join(' ')}`);
+		const log = await s.logMark();
+		const { dl, worker: busy } = await frozenDownload(pids);
+		const bg = background();
+		let idleReplaced;
+		try {
+			s.proc.kill('SIGHUP');
+			// The idle worker goes at once; the busy one stays for its download.
+			idleReplaced = await pollUntil(async () => {
+				const c = await childrenOf(s.proc.pid);
+				return c.length === WORKERS && c.includes(busy) && c.some((p) => !pids.includes(p));
+			}, RECOVERY_DEADLINE_MS);
+			// Some requests on the new worker while the old one still holds its download.
+			await delay(300);
+		} finally {
+			signal(busy, 'SIGCONT');
+		}
+		const d = await dl;
+		const replaced = await pollUntil(async () => {
+			const c = await childrenOf(s.proc.pid);
+			return c.length === WORKERS && c.every((p) => !pids.includes(p)) ? c : null;
+		}, RECOVERY_DEADLINE_MS);
+		const results = await bg.stop();
+		const after = await pollUntil(async () => {
+			const now = await sessions();
+			return now.length === WORKERS && now.every((p) => !before.includes(p)) ? now : null;
+		}, RECOVERY_DEADLINE_MS);
+		assert.ok(idleReplaced, 'the idle worker was replaced while the busy one held its download');
+		assertWholeDownload(d);
+		assert.ok(replaced, `both workers replaced (children now: ${(await childrenOf(s.proc.pid)).join(' ')})`);
+		assertAllSucceeded(results, 'request during the reload');
+		assert.ok(after, `new database sessions only: before ${before.join(' ')}, now ${(await sessions()).join(' ')}`);
+		assert.equal(s.proc.exitCode, null, 'the supervisor runs on');
+		const text = await log.since();
+		assert.match(text, /reloading: each worker is replaced once it has finished its requests/);
+		for (const p of pids)
+			assert.match(text, new RegExp(`worker ${p} retired; replacing it`));
+		assert.doesNotMatch(text, /killed by signal|exited with status|supervisor is gone/);
+	});
+
+	test('the supervisor killed (SIGKILL): its workers finish the requests they hold and exit, leaving no database session', async () => {
+		const pids = await workers();
+		assert.equal((await sessions()).length, WORKERS);
+		const log = await s.logMark();
+		const { dl, worker: busy } = await frozenDownload(pids);
+		let killed;
+		try {
+			s.proc.kill('SIGKILL');
+			killed = await s.procExit;
+		} finally {
+			signal(busy, 'SIGCONT');
+		}
+		const d = await dl;
+		const gone = await pollUntil(() => pids.every((p) => !alive(p)), RECOVERY_DEADLINE_MS);
+		const left = await pollUntil(async () => (await sessions()).length === 0, RECOVERY_DEADLINE_MS);
+		const text = await log.since();
+		// A new pool for the tests that follow, whatever the outcome.
+		s.procExited = undefined;
+		await s.startVardata();
+		await s.waitReady();
+		assert.deepEqual(killed, { code: null, signal: 'SIGKILL' });
+		assertWholeDownload(d);
+		assert.ok(gone, `the orphaned workers exited: ${pids.filter(alive).join(' ')} still run`);
+		assert.ok(left, 'their database sessions ended');
+		assert.match(text, /the supervisor is gone: exiting once the requests in flight are done/);
+	});
+
 	test('SIGTERM: requests nginx has already queued on the socket are served, not dropped', async () => {
 		const pids = await workers();
 		let reqs;
@@ -368,20 +463,7 @@ suite('faults', { workers: WORKERS }, (s, test) => {
 		const pids = await workers();
 		const ends = {};
 		// A 64 MiB download frozen half-way on one worker ...
-		let dl = null;
-		let dlWorker = null;
-		for (let attempt = 1; attempt <= ATTEMPTS && dlWorker === null; attempt++) {
-			const base = new Map(pids.map((p) => [p, ioOf(p).wchar]));
-			ends.dl = false;
-			dl = download(s.port, url('big')).then((r) => {
-				ends.dl = true;
-				return r;
-			});
-			dlWorker = await freezeMidRequest(pids, { counter: 'wchar', base, total: BIG, ended: () => ends.dl });
-			if (dlWorker === null)
-				await dl;
-		}
-		assert.ok(dlWorker, 'a download caught in its middle');
+		const { dl, worker: dlWorker } = await frozenDownload(pids);
 		// ... and a 64 MiB upload frozen half-way on the other.
 		const other = pids.filter((p) => p !== dlWorker);
 		let up = null;
@@ -416,7 +498,7 @@ suite('faults', { workers: WORKERS }, (s, test) => {
 		assert.ok(isJsonError(late, 503, NGINX_UNAVAILABLE), `a new request gets nginx's 503: ${late.status} ${late.body}`);
 
 		const [d, u] = await Promise.all([dl, up]);
-		assert.deepEqual([d.status, d.received, d.complete, d.sha256], [200, BIG, true, bigSha], 'the download in flight completed');
+		assertWholeDownload(d);
 		assert.equal(u.status, 204, `the upload in flight completed: ${u.status} ${u.error || u.body}`);
 		const exit = await s.procExit;
 		assert.deepEqual(exit, { code: 0, signal: null }, 'the supervisor exits with status 0');

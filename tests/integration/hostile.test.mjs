@@ -265,7 +265,9 @@ function rows() {
 	get('".." climbing above the root', `${E}/../../../etc/passwd`, nginxPage(400));
 	get('empty segment for the task id', `${E}/task//localVariables/v/data`, noRoute);
 	get('empty variable name', `${E}/task/${TASK}/localVariables//data`, noRoute);
-	get('trailing slash', `${url('v')}/`, noRoute);
+	get('one trailing slash: the same resource, as in Camunda', `${url('v')}/`,
+		err(404, 'InvalidRequestException', 'task variable with name v does not exist'));
+	get('two trailing slashes', `${url('v')}//`, noRoute);
 	get('doubled leading slash', `/${url('v')}`, noRoute);
 	get('a segment too many', `${E}/task/${TASK}/localVariables/a/b/data`, noRoute);
 	get('%2F in a task id is part of the id', `${E}/task/a%2Fb/localVariables/v/data`,

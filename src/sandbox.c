@@ -24,6 +24,14 @@
  * sendmmsg and sizes answers with ioctl FIONREAD) and asks GSSAPI for
  * credentials, which lists /etc/gss/mech.d (getdents64).
  */
+#if defined(__SANITIZE_ADDRESS__)
+#define VD_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VD_ASAN 1
+#endif
+#endif
+
 static const int allowed[] = {
 	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
 	SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
@@ -43,6 +51,10 @@ static const int allowed[] = {
 	SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn), SCMP_SYS(restart_syscall),
 	SCMP_SYS(futex), SCMP_SYS(sched_yield),
 	SCMP_SYS(exit), SCMP_SYS(exit_group),
+#ifdef VD_ASAN
+	/* AddressSanitizer asks for the signal stack before every noreturn call (_exit()). */
+	SCMP_SYS(sigaltstack),
+#endif
 };
 
 bool

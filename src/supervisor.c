@@ -92,27 +92,32 @@ static void
 reap(struct pool *p)
 {
 	struct slot	*s;
+	const char	*then;
 	pid_t		 pid;
 	int		 status;
+	bool		 clean;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if ((s = slot_of(p, pid)) == NULL)
 			continue;
 		s->pid = 0;
 		p->running--;
-		if (p->stopping)
+		clean = WIFEXITED(status) && WEXITSTATUS(status) == EXIT_SUCCESS;
+		/* Stopping, a worker that ends cleanly is expected, and none is replaced. */
+		if (p->stopping && clean)
 			continue;
-		if (s->retiring && WIFEXITED(status) && WEXITSTATUS(status) == EXIT_SUCCESS) {
+		if (s->retiring && clean) {
 			log_info("worker %ld retired; replacing it", (long)pid);
 			s->respawn_ms = 0;
 			continue;
 		}
+		then = p->stopping ? "" : "; replacing it";
 		if (WIFSIGNALED(status))
-			log_warn("worker %ld killed by signal %d; replacing it", (long)pid,
-			    WTERMSIG(status));
+			log_warn("worker %ld killed by signal %d%s", (long)pid, WTERMSIG(status), then);
 		else
-			log_warn("worker %ld exited with status %d; replacing it", (long)pid,
-			    WEXITSTATUS(status));
+			log_warn("worker %ld exited with status %d%s", (long)pid, WEXITSTATUS(status), then);
+		if (p->stopping)
+			continue;
 		/* A worker that dies right after its start would otherwise fork in a tight loop. */
 		s->respawn_ms = now_ms() - s->started_ms < VD_RESPAWN_BACKOFF_MS ?
 		    now_ms() + VD_RESPAWN_BACKOFF_MS : 0;

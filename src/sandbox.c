@@ -15,6 +15,15 @@
 
 #ifdef HAVE_SECCOMP
 
+/* Built with AddressSanitizer (GCC says so one way, clang another). */
+#if defined(__SANITIZE_ADDRESS__)
+#define VD_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VD_ASAN 1
+#endif
+#endif
+
 /*
  * What a worker does after its start: FastCGI I/O on accepted sockets,
  * libpq queries, memory, time, and logging to stderr.  A reconnect to the
@@ -24,14 +33,6 @@
  * sendmmsg and sizes answers with ioctl FIONREAD) and asks GSSAPI for
  * credentials, which lists /etc/gss/mech.d (getdents64).
  */
-#if defined(__SANITIZE_ADDRESS__)
-#define VD_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define VD_ASAN 1
-#endif
-#endif
-
 static const int allowed[] = {
 	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
 	SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),

@@ -164,10 +164,8 @@ begin_reload(struct pool *p)
 		return;
 	log_info("reloading: each worker is replaced once it has finished its requests");
 	for (i = 0; i < p->conf->workers; i++)
-		if (p->slots[i].pid > 0) {
-			p->slots[i].retiring = true;
-			kill(p->slots[i].pid, SIGHUP);
-		}
+		p->slots[i].retiring = p->slots[i].pid > 0;
+	signal_all(p, SIGHUP);
 }
 
 static void

@@ -69,7 +69,7 @@ spawn(struct pool *p, struct slot *s)
 		/* The supervisor may have died before PR_SET_PDEATHSIG took hold. */
 		if (prctl(PR_SET_PDEATHSIG, SIGHUP) == -1 || getppid() != supervisor)
 			_exit(EXIT_FAILURE);
-		_exit(worker_main(p->conf, p->listen_fd));
+		_exit(worker_main(p->conf, p->listen_fd, supervisor));
 	}
 	s->pid = pid;
 	s->started_ms = now_ms();

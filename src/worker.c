@@ -428,11 +428,11 @@ serve_loop(struct worker *w, int listen_fd)
 }
 
 int
-worker_main(const struct vd_conf *conf, int listen_fd)
+worker_main(const struct vd_conf *conf, int listen_fd, pid_t supervisor)
 {
 	struct sigaction	 sa;
 	sigset_t		 block;
-	struct worker		 w = { .conf = conf, .ep = -1, .db_fd = -1 };
+	struct worker		 w = { .conf = conf, .ep = -1, .db_fd = -1, .supervisor = supervisor };
 	struct epoll_event	 ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
 	int			 status = EXIT_FAILURE;
 	unsigned		 i;
@@ -450,7 +450,6 @@ worker_main(const struct vd_conf *conf, int listen_fd)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, NULL);
-	w.supervisor = getppid();
 	w.nslots = conf->pipeline;
 	if ((w.slots = calloc(w.nslots, sizeof(*w.slots))) == NULL) {
 		log_error("out of memory");

@@ -85,9 +85,9 @@ suite('database outage', {}, (s, test) => {
 // (the worker neither died nor had to reconnect), and where vardata's log
 // stands.
 async function workerSession(s) {
-	const rows = await s.sql("select pid from pg_stat_activity where application_name = 'vardata'");
-	assert.equal(rows.length, 1, 'one worker, one session');
-	return { pid: rows[0][0], log: await s.logMark() };
+	const pids = await s.vardataSessions();
+	assert.equal(pids.length, 1, 'one worker, one session');
+	return { pid: pids[0], log: await s.logMark() };
 }
 
 // A write or read whose statement the database cancels (the SQLSTATE in

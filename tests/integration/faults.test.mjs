@@ -163,9 +163,6 @@ suite('faults', { workers: WORKERS }, (s, test) => {
 		assert.deepEqual([d.status, d.received, d.complete, d.sha256], [200, BIG, true, bigSha], 'the download in flight completed');
 	}
 
-	// The backends of the pool's database sessions.
-	const sessions = async () => (await s.sql("select pid from pg_stat_activity where application_name = 'vardata'")).map(([p]) => p);
-
 	// The upload is half in the worker's spool file: a value over 64 KiB goes
 	// there as it arrives (an unnamed file, "/tmp/#123 (deleted)" in /proc),
 	// and the transaction only opens once the whole value is in.
@@ -361,7 +358,7 @@ suite('faults', { workers: WORKERS }, (s, test) => {
 
 	test('SIGHUP: each worker finishes its requests and is replaced, with a new database session; no request fails', async () => {
 		const pids = await workers();
-		const before = await sessions();
+		const before = await s.vardataSessions();
 		assert.equal(before.length, WORKERS, `one session per worker: ${before.join(' ')}`);
 		const log = await s.logMark();
 		const { dl, worker: busy } = await frozenDownload(pids);
@@ -386,14 +383,14 @@ suite('faults', { workers: WORKERS }, (s, test) => {
 		}, RECOVERY_DEADLINE_MS);
 		const results = await bg.stop();
 		const after = await pollUntil(async () => {
-			const now = await sessions();
+			const now = await s.vardataSessions();
 			return now.length === WORKERS && now.every((p) => !before.includes(p)) ? now : null;
 		}, RECOVERY_DEADLINE_MS);
 		assert.ok(idleReplaced, 'the idle worker was replaced while the busy one held its download');
 		assertWholeDownload(d);
 		assert.ok(replaced, `both workers replaced (children now: ${(await childrenOf(s.proc.pid)).join(' ')})`);
 		assertAllSucceeded(results, 'request during the reload');
-		assert.ok(after, `new database sessions only: before ${before.join(' ')}, now ${(await sessions()).join(' ')}`);
+		assert.ok(after, `new database sessions only: before ${before.join(' ')}, now ${(await s.vardataSessions()).join(' ')}`);
 		assert.equal(s.proc.exitCode, null, 'the supervisor runs on');
 		const text = await log.since();
 		assert.match(text, /reloading: each worker is replaced once it has finished its requests/);
@@ -404,7 +401,7 @@ suite('faults', { workers: WORKERS }, (s, test) => {
 
 	test('the supervisor killed (SIGKILL): its workers finish the requests they hold and exit, leaving no database session', async () => {
 		const pids = await workers();
-		assert.equal((await sessions()).length, WORKERS);
+		assert.equal((await s.vardataSessions()).length, WORKERS);
 		const log = await s.logMark();
 		const { dl, worker: busy } = await frozenDownload(pids);
 		let killed;
@@ -416,7 +413,7 @@ suite('faults', { workers: WORKERS }, (s, test) => {
 		}
 		const d = await dl;
 		const gone = await pollUntil(() => pids.every((p) => !alive(p)), RECOVERY_DEADLINE_MS);
-		const left = await pollUntil(async () => (await sessions()).length === 0, RECOVERY_DEADLINE_MS);
+		const left = await pollUntil(async () => (await s.vardataSessions()).length === 0, RECOVERY_DEADLINE_MS);
 		const text = await log.since();
 		// A new pool for the tests that follow, whatever the outcome.
 		s.procExited = undefined;

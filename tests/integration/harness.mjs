@@ -382,6 +382,12 @@ export class Stack {
 		return text.split('\u001e').map((r) => r.split('\u001f').map((v) => (v === NULL ? null : v)));
 	}
 
+	// The backend pids of the pool's database sessions (vardata connects
+	// with application_name vardata).
+	async vardataSessions() {
+		return (await this.sql("select pid from pg_stat_activity where application_name = 'vardata'")).map(([pid]) => pid);
+	}
+
 	// Runs a SELECT and returns its rows as objects (column names lower case,
 	// values typed by row_to_json: numbers, booleans, null; bytea as "\\x...").
 	async rows(query) {

@@ -224,6 +224,17 @@ enum {
  * undoes all of it; st_fail() answers it as a missing scope.
  */
 #define TASK_GONE	"22012"
+
+/*
+ * An execution or case execution has no such check to make: the
+ * variable's foreign keys to it fail the insert (foreign_key_violation)
+ * when an engine deleted it while the write waited for its row.  Only
+ * these keys mean that; any other violation is a fault.
+ */
+#define FK_VIOLATION	"23503"
+static const char *const scope_keys[] = {
+	"act_fk_var_exe", "act_fk_var_procinst", "act_fk_var_case_exe", "act_fk_var_case_inst",
+};
 #define TOUCHED_OR_FAIL(count)	"1 / (" count ")::integer"
 
 /*
@@ -639,6 +650,20 @@ static const struct {
 	{ "57014", VD_ERR_TIMEOUT }, { "55P03", VD_ERR_TIMEOUT },
 };
 
+/* A write's insert failed because the execution or case execution it landed on is gone. */
+static bool
+st_scope_gone(const PGresult *res, const char *state)
+{
+	const char	*key = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+
+	if (strcmp(state, FK_VIOLATION) != 0 || key == NULL)
+		return false;
+	for (size_t i = 0; i < sizeof(scope_keys) / sizeof(scope_keys[0]); i++)
+		if (strcasecmp(key, scope_keys[i]) == 0)
+			return true;
+	return false;
+}
+
 /* Logs a failed result: SQLSTATE and server text go to the log only, never to the client. */
 static enum vd_err
 st_fail(struct store *st, const PGresult *res, const char *what)
@@ -647,8 +672,8 @@ st_fail(struct store *st, const PGresult *res, const char *what)
 	const char	*msg = res ? PQresultErrorMessage(res) : PQerrorMessage(st->conn);
 	char		 line[MESSAGE_MAX];
 
-	if (state != NULL && strcmp(state, TASK_GONE) == 0) {
-		log_warn("%s: the task the write landed on was deleted meanwhile; nothing written", what);
+	if (state != NULL && (strcmp(state, TASK_GONE) == 0 || st_scope_gone(res, state))) {
+		log_warn("%s: the scope the write landed on was deleted meanwhile; nothing written", what);
 		return VD_ERR_PUT_FAILED;
 	}
 	one_line(line, msg);

@@ -56,6 +56,46 @@ suite('POST errors', {}, (s, test) => {
 		});
 	}
 
+	// The same for an execution or a case execution that an engine deletes
+	// while the write waits for its row: the variable's foreign key to it
+	// fails the insert, which is answered as for a scope that does not
+	// exist, with nothing left behind.
+	for (const [label, size, kind] of [
+		['process-instance variables, a small value (one pipelined statement)', 100, 'pi'],
+		['execution localVariables, a value over 64 KiB (COPY, then the variable)', 200_000, 'exec'],
+		['case-instance variables, a small value', 100, 'case'],
+	]) {
+		test(`${label}: the scope deleted while the write waits for it -> 500 "Cannot put ...", nothing stored`, async () => {
+			const root = s.uid(kind);
+			let id = root, path, table, message;
+			if (kind === 'case') {
+				await s.createCaseInstance(root);
+				[path, table] = [`${E}/case-instance/${root}/variables/gone/data`, 'act_ru_case_execution'];
+				message = `Cannot put case execution variable gone: There does not exist any case execution with id: '${root}': caseExecution is null`;
+			} else if (kind === 'exec') {
+				id = `${root}-child`;
+				await s.createProcessInstance(root, { children: [{ id }] });
+				[path, table] = [`${E}/execution/${id}/localVariables/gone/data`, 'act_ru_execution'];
+				message = `Cannot put execution variable gone: execution ${id} doesn't exist: execution is null`;
+			} else {
+				await s.createProcessInstance(root);
+				[path, table] = [`${E}/process-instance/${root}/variables/gone/data`, 'act_ru_execution'];
+				message = `Cannot put process instance variable gone: execution ${root} doesn't exist: execution is null`;
+			}
+			const log = await s.logMark();
+			const answer = s.answerAfterLockWait(`DELETE FROM ${table} WHERE id_ = '${id}';`,
+				() => s.postMultipart(path, [{ ...dataPart, data: crypto.randomBytes(size) }]),
+				`the ${table} row the delete holds`);
+			assertError(await answer, 500, 'RestException', message, 0);
+			const [[n]] = await s.sql(`select count(*) from act_ru_variable where var_scope_ = '${id}'`);
+			assert.equal(n, '0', 'no variable');
+			assert.deepEqual(await s.orphanBytearrays(), [], 'no stray byte array');
+			const text = await log.since();
+			assert.match(text, /WARNING.*deleted meanwhile; nothing written/);
+			assert.doesNotMatch(text, /ERROR/, 'an engine deleting a scope is no fault of vardata');
+		});
+	}
+
 	// A write that deadlocks with another transaction (an engine's, say,
 	// that touched the task first and then wants the variable the write
 	// holds): PostgreSQL fails one of the two to end it, here the write,

@@ -67,6 +67,11 @@ sandbox_available(void)
 /*
  * Rules that look at arguments: sockets of the three families, files opened
  * read-only, and of ioctl only FIONREAD (how much a socket has to read).
+ * A socket of a family numbered above AF_INET6 fails with EAFNOSUPPORT
+ * instead of killing the worker: when a host name has several addresses,
+ * glibc's getaddrinfo() asks the kernel over a netlink socket (AF_NETLINK)
+ * which of its own addresses to prefer, and it sorts without that answer
+ * when the socket cannot be had.
  */
 static int
 sandbox_arg_rules(scmp_filter_ctx ctx)
@@ -79,6 +84,9 @@ sandbox_arg_rules(scmp_filter_ctx ctx)
 		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 		    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i]))) != 0)
 			return rc;
+	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
+	    SCMP_A0(SCMP_CMP_GT, (scmp_datum_t)AF_INET6))) != 0)
+		return rc;
 	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 	    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)FIONREAD))) != 0)
 		return rc;

@@ -160,8 +160,11 @@ function parseHeaderFile(text) {
 }
 
 export class Stack {
-	constructor({ nginxConf = 'vardata.conf', camundaPort, vardataArgs = [], workers = 2 } = {}) {
+	// wrapper: a command (argv) that starts vardata as its last step, with
+	// exec, so the supervisor keeps the pid the harness knows.
+	constructor({ nginxConf = 'vardata.conf', camundaPort, vardataArgs = [], workers = 2, wrapper = [] } = {}) {
 		this.nginxConf = nginxConf;
+		this.wrapper = wrapper;
 		this.camundaPort = camundaPort;
 		this.vardataArgs = vardataArgs;
 		this.workers = workers;
@@ -225,7 +228,8 @@ export class Stack {
 		}
 		const logfd = fs.openSync(this.vardataLog, 'a', 0o644);
 		try {
-			this.proc = spawn(BIN, args, { stdio: ['ignore', logfd, logfd] });
+			const argv = [...this.wrapper, BIN, ...args];
+			this.proc = spawn(argv[0], argv.slice(1), { stdio: ['ignore', logfd, logfd] });
 		} finally {
 			fs.closeSync(logfd);
 		}

@@ -8,9 +8,12 @@
 // on 127.0.0.1 stands in for a database server on the network.
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import net from 'node:net';
-import { delay, suite } from './harness.mjs';
+import os from 'node:os';
+import path from 'node:path';
+import { delay, isRoot, suite } from './harness.mjs';
 import { send } from './lib/load.mjs';
 import { childrenOf, pollUntil } from './lib/procs.mjs';
 
@@ -38,14 +41,34 @@ forwarder.unref();
 
 // The harness's conninfo names the database and the user; the host and port
 // become the forwarder's (a later --db wins).
-function overTcp(stack) {
+const overTcp = (name) => (stack) => {
 	const [, host, port] = /host=(\S+) port=(\d+)/.exec(stack.conninfo);
 	target = `${host}/.s.PGSQL.${port}`;
 	const rest = stack.conninfo.replace(/host=\S+/, '').replace(/port=\d+/, '').trim();
-	return ['--db', `host=localhost port=${forwarder.address().port} ${rest}`];
-}
+	return ['--db', `host=${name} port=${forwarder.address().port} ${rest}`];
+};
 
-suite('the seccomp filter and a database over TCP', { workers: 1, vardataArgs: overTcp }, (s, test) => {
+// A host name with two addresses, ::1 and 127.0.0.1 (the forwarder listens
+// on the second): /etc/hosts as vardata sees it, in a mount namespace of its
+// own.  Sorting two addresses, glibc's getaddrinfo() opens a netlink socket,
+// which the filter refuses (EAFNOSUPPORT) rather than kill the worker for.
+const TWO = 'vardata-db-two';
+let twoAddresses = null;
+if (isRoot) {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vd-hosts-'));
+	fs.chmodSync(dir, 0o755);
+	twoAddresses = path.join(dir, 'hosts');
+	fs.writeFileSync(twoAddresses, `${fs.readFileSync('/etc/hosts', 'utf8')}\n::1 ${TWO}\n127.0.0.1 ${TWO}\n`,
+		{ mode: 0o644 });
+	process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+}
+const inNamespace = (hosts) => ['unshare', '-m', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hosts];
+
+for (const [title, options] of [
+	['the seccomp filter and a database over TCP', { workers: 1, vardataArgs: overTcp('localhost') }],
+	...(isRoot ? [[`the seccomp filter and a database host name with two addresses (${TWO})`,
+		{ workers: 1, vardataArgs: overTcp(TWO), wrapper: inNamespace(twoAddresses) }]] : []),
+]) suite(title, options, (s, test) => {
 	test('a worker whose connection was cut reconnects over TCP under the filter', async () => {
 		const pi = s.uid('pi');
 		await s.createProcessInstance(pi);
@@ -72,3 +95,4 @@ suite('the seccomp filter and a database over TCP', { workers: 1, vardataArgs: o
 		assert.doesNotMatch(await fsp.readFile(s.vardataLog, 'utf8'), /killed by signal 31/);
 	});
 });
+

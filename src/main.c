@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,10 +20,15 @@
 
 /*
  * After the socket is bound (it may need privileges) and before anything
- * reads a request, become the unprivileged user (uid, gid: its ids).
+ * reads a request, become the unprivileged user (uid, gid: its ids; home:
+ * its home directory).  $HOME goes with it, as with su(1): libpq looks for
+ * ~/.pgpass and for ~/.postgresql/ (TLS client and root certificates)
+ * there, and a certificate file it cannot read, as root's would be, fails
+ * TLS to the database: sslmode=require then cannot connect at all, and the
+ * default, prefer, connects without TLS.
  */
 static bool
-drop_privileges(const struct vd_conf *conf, uid_t uid, gid_t gid)
+drop_privileges(const struct vd_conf *conf, uid_t uid, gid_t gid, const char *home)
 {
 	if (conf->user == NULL)
 		return true;
@@ -36,6 +42,10 @@ drop_privileges(const struct vd_conf *conf, uid_t uid, gid_t gid)
 		log_error("privileges were not dropped");
 		return false;
 	}
+	if (setenv("HOME", home, 1) == -1) {
+		log_error("cannot set HOME: %s", strerror(errno));
+		return false;
+	}
 	return true;
 }
 
@@ -46,7 +56,7 @@ main(int argc, char *argv[])
 	struct passwd	*pw;
 	uid_t		 uid = (uid_t)-1;
 	gid_t		 gid = (gid_t)-1;
-	char		 err[512];
+	char		 err[512], home[PATH_MAX] = "/";
 	int		 fd;
 
 	switch (conf_load(&conf, argc, argv, err, sizeof(err))) {
@@ -78,11 +88,16 @@ main(int argc, char *argv[])
 		}
 		uid = pw->pw_uid;
 		gid = pw->pw_gid;
+		if (pw->pw_dir != NULL && *pw->pw_dir != '\0' &&
+		    (size_t)snprintf(home, sizeof(home), "%s", pw->pw_dir) >= sizeof(home)) {
+			log_error("the home directory of user %s is too long", conf.user);
+			return EXIT_FAILURE;
+		}
 	}
 	if ((fd = sock_listen(conf.listen, conf.socket_mode, geteuid() == 0 ? uid : (uid_t)-1,
 	    geteuid() == 0 ? gid : (gid_t)-1)) == -1)
 		return EXIT_FAILURE;
-	if (!drop_privileges(&conf, uid, gid))
+	if (!drop_privileges(&conf, uid, gid, home))
 		return EXIT_FAILURE;
 	/*
 	 * $TMPDIR belongs to whoever started vardata: once it runs as --user,

@@ -44,7 +44,7 @@ static const int allowed[] = {
 	SCMP_SYS(getdents64), SCMP_SYS(sendmmsg), SCMP_SYS(recvmmsg), SCMP_SYS(uname),
 	SCMP_SYS(lseek), SCMP_SYS(ftruncate), SCMP_SYS(pread64), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl), SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
 	SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
-	SCMP_SYS(getpid), SCMP_SYS(getppid), SCMP_SYS(gettid), SCMP_SYS(getrandom),
+	SCMP_SYS(getpid), SCMP_SYS(getppid), SCMP_SYS(gettid), SCMP_SYS(getrandom), SCMP_SYS(sysinfo),
 	SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(brk),
 	SCMP_SYS(madvise), SCMP_SYS(mprotect),
 	SCMP_SYS(clock_gettime), SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),

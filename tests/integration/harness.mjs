@@ -32,7 +32,7 @@ import { headerFields } from './lib/raw.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SRCDIR = path.resolve(process.env.VARDATA_SRCDIR || path.join(here, '..', '..'));
 export const BIN = path.resolve(process.env.VARDATA_BIN || path.join(SRCDIR, 'src', 'vardata'));
-const PGCTL = path.join(SRCDIR, 'scripts', 'pgctl');
+export const PGCTL = path.join(SRCDIR, 'scripts', 'pgctl');
 const NGINXCTL = path.join(SRCDIR, 'scripts', 'nginxctl');
 export const KEEP = process.env.VARDATA_KEEP === '1';
 

@@ -13,7 +13,7 @@ import fsp from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { delay, isRoot, suite } from './harness.mjs';
+import { delay, isRoot, PGCTL, run, suite } from './harness.mjs';
 import { send } from './lib/load.mjs';
 import { childrenOf, pollUntil } from './lib/procs.mjs';
 
@@ -96,3 +96,54 @@ for (const [title, options] of [
 	});
 });
 
+// A worker's first connection is made before the filter is in place; when
+// the server asks for TLS only later (libpq's default sslmode, prefer, uses
+// it whenever the server offers it), every handshake runs under the filter.
+suite('the seccomp filter and a database that turns TLS on', { workers: 1, vardataArgs: overTcp('localhost') }, (s, test) => {
+	test('a worker whose connection was cut reconnects with TLS under the filter', async () => {
+		const pi = s.uid('pi');
+		await s.createProcessInstance(pi);
+		const url = `${E}/process-instance/${pi}/variables/v/data`;
+		assert.equal((await s.putBytes(url, Buffer.from('over tls'))).status, 204);
+		const [worker] = await childrenOf(s.proc.pid);
+		const plain = await s.sql(`select s.ssl from pg_stat_ssl s join pg_stat_activity a using (pid)
+			where a.application_name = 'vardata'`);
+		assert.deepEqual(plain, [['f']], 'the first connection without TLS');
+
+		// A certificate for the cluster, owned by the user it runs as.
+		const dir = path.join(s.dir, 'tls');
+		await fsp.mkdir(dir, { mode: 0o700 });
+		const [cert, key] = [path.join(dir, 'server.crt'), path.join(dir, 'server.key')];
+		await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost',
+			'-days', '1', '-keyout', key, '-out', cert]);
+		if (isRoot) {
+			const user = (await run(PGCTL, ['user'])).stdout.toString().trim();
+			await run('chown', ['-R', `${user}:`, dir]);
+		}
+		await fsp.chmod(key, 0o600);
+		await s.sql(`alter system set ssl_cert_file = '${cert}'`);
+		await s.sql(`alter system set ssl_key_file = '${key}'`);
+		await s.sql('alter system set ssl = on');
+		// PostgreSQL speaks TLS over TCP only: the cluster listens on the
+		// loopback too (its pg_hba.conf trusts it), and the forwarder goes
+		// there.  The restart cuts the worker's connection.
+		await s.sql("alter system set listen_addresses = '127.0.0.1'");
+		await s.stopDatabase();
+		await s.startDatabase();
+		const [[ssl]] = await s.sql('show ssl');
+		assert.equal(ssl, 'on', 'the cluster offers TLS');
+		target = { host: '127.0.0.1', port: Number(/port=(\d+)/.exec(s.conninfo)[1]) };
+
+		const r = await pollUntil(async () => {
+			const res = await send(s.port, 'GET', url);
+			return res.status === 200 ? res : null;
+		}, 20_000);
+		assert.ok(r, 'served again after the reconnect');
+		assert.equal(r.body.toString(), 'over tls');
+		const tls = await s.sql(`select s.ssl from pg_stat_ssl s join pg_stat_activity a using (pid)
+			where a.application_name = 'vardata'`);
+		assert.deepEqual(tls, [['t']], 'the new connection uses TLS');
+		assert.deepEqual(await childrenOf(s.proc.pid), [worker], 'the same worker, not killed by the filter');
+		assert.doesNotMatch(await fsp.readFile(s.vardataLog, 'utf8'), /killed by signal 31/);
+	});
+});

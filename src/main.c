@@ -88,6 +88,10 @@ main(int argc, char *argv[])
 		}
 		uid = pw->pw_uid;
 		gid = pw->pw_gid;
+		if (uid == 0 && !conf.allow_root) {
+			log_error("refusing to serve as root: --user %s is root (use --allow-root)", conf.user);
+			return EXIT_FAILURE;
+		}
 		if (pw->pw_dir != NULL && *pw->pw_dir != '\0' &&
 		    (size_t)snprintf(home, sizeof(home), "%s", pw->pw_dir) >= sizeof(home)) {
 			log_error("the home directory of user %s is too long", conf.user);

@@ -309,6 +309,7 @@ suite('security', {}, (s, test) => {
 	for (const [label, extra, message] of [
 		['without --user', [], 'refusing to serve as root: use --user NAME (or --allow-root)'],
 		['with --user of a user that does not exist', ['--user', 'no-such-user-vd'], 'no such user: no-such-user-vd'],
+		['with --user root', ['--user', 'root'], 'refusing to serve as root: --user root is root (use --allow-root)'],
 	]) {
 		test(`started as root ${label}: refuses to serve, exit status not 0, a clear message`, async (t) => {
 			if (!isRoot) {

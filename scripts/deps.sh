@@ -5,7 +5,7 @@
 #   scripts/deps.sh            everything, the fuzzing toolchain and Apache
 #                              (for tests/integration/apache.test.mjs) included
 #   scripts/deps.sh --minimal  without clang and its fuzzing runtime,
-#                              without Apache and without openssl
+#                              without Apache, openssl and strace
 #
 # Installing "postgresql" and "nginx-light" may start a system cluster and a
 # system nginx; vardata's scripts run private ones and never touch those.
@@ -22,8 +22,9 @@ packages=(
 	wrk pgbouncer
 )
 fuzz_packages=(clang libclang-rt-14-dev)
-# Only tests/integration/seccomp.test.mjs needs it, for a TLS certificate.
-tls_packages=(openssl)
+# Only tests need them: openssl makes a TLS certificate (seccomp.test.mjs),
+# strace holds vardata right after one system call (security.test.mjs).
+test_tools=(openssl strace)
 # Only the Apache test needs it (mod_proxy_fcgi is part of it).
 apache_packages=(apache2-bin)
 
@@ -40,7 +41,7 @@ for arg in "$@"; do
 	esac
 done
 
-$minimal || packages+=("${fuzz_packages[@]}" "${apache_packages[@]}" "${tls_packages[@]}")
+$minimal || packages+=("${fuzz_packages[@]}" "${apache_packages[@]}" "${test_tools[@]}")
 
 # Node.js may come from elsewhere than Debian (a newer release, say); any
 # working node and npm will do for the integration tests.

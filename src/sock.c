@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -41,6 +42,53 @@ sock_inherited(void)
 	return sock_nonblock(STDIN_FILENO);
 }
 
+/*
+ * Binds fd to sun with its file born with the mode and, for --user, the
+ * group it will keep: the umask and the file-system gid decide them in
+ * bind() itself.  Nothing then changes the path's mode, and only its
+ * owner is set afterwards.  The directory may be writable by --user, whose
+ * processes could put a symbolic link where the socket was just created:
+ * root's chmod() or chown() of the path would then give them the link's
+ * target.
+ */
+static int
+bind_born_right(int fd, const struct sockaddr_un *sun, unsigned mode, gid_t gid)
+{
+	mode_t	old = umask((mode_t)(~mode & 0777));
+	gid_t	oldfs = (gid_t)-1;
+	int	rc, saved;
+
+	if (gid != (gid_t)-1)
+		oldfs = (gid_t)setfsgid(gid);
+	rc = bind(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	saved = errno;
+	if (gid != (gid_t)-1)
+		(void)setfsgid(oldfs);
+	umask(old);
+	errno = saved;
+	return rc;
+}
+
+/*
+ * The socket's owner becomes --user: the path must still be the socket
+ * root just made (a socket, root's), and a symbolic link put there since
+ * would be changed itself, never its target (AT_SYMLINK_NOFOLLOW).
+ */
+static int
+give_socket(const char *path, uid_t uid)
+{
+	struct stat	st;
+
+	if (lstat(path, &st) == -1)
+		return -1;
+	if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid()) {
+		errno = EEXIST;
+		log_error("unix:%s was replaced while it was being created", path);
+		return -1;
+	}
+	return fchownat(AT_FDCWD, path, uid, (gid_t)-1, AT_SYMLINK_NOFOLLOW);
+}
+
 static int
 sock_unix(const char *path, unsigned mode, uid_t uid, gid_t gid)
 {
@@ -59,12 +107,10 @@ sock_unix(const char *path, unsigned mode, uid_t uid, gid_t gid)
 	/* A socket file left by a killed predecessor would make bind() fail. */
 	if (unlink(path) == -1 && errno != ENOENT)
 		goto err;
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		goto err;
-	if (chmod(path, (mode_t)mode) == -1)
-		goto err;
 	/* Started as root for --user: the socket is the user's (and its group's, for nginx to join). */
-	if (uid != (uid_t)-1 && chown(path, uid, gid) == -1)
+	if (bind_born_right(fd, &sun, mode, uid != (uid_t)-1 ? gid : (gid_t)-1) == -1)
+		goto err;
+	if (uid != (uid_t)-1 && give_socket(path, uid) == -1)
 		goto err;
 	if (listen(fd, VD_DEFAULT_BACKLOG) == -1)
 		goto err;

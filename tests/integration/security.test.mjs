@@ -286,8 +286,10 @@ suite('security', {}, (s, test) => {
 		}
 	});
 
-	async function vardataByHand(args) {
-		const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+	// wrapper: a command that runs vardata (its argv follows).
+	async function vardataByHand(args, wrapper = []) {
+		const argv = [...wrapper, BIN, ...args];
+		const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
 		let out = '';
 		child.stdout.on('data', (c) => { out += c; });
 		child.stderr.on('data', (c) => { out += c; });
@@ -325,6 +327,52 @@ suite('security', {}, (s, test) => {
 			assert.doesNotMatch(p.output(), /starting \d+ workers/, 'no worker started');
 		});
 	}
+
+	// Started as root, vardata creates the socket in a directory that --user
+	// may write (the README asks for one, so that the name goes at
+	// shutdown).  A process of that user could put a symbolic link where
+	// the socket was just created: a chmod() or chown() of the path would
+	// give the user the link's target.  strace holds vardata right after
+	// its bind() returns, and the test puts such a link in place then.
+	test('started as root: a symbolic link put in place of the new socket gains its user nothing', async (t) => {
+		if (!isRoot) {
+			t.skip('needs root');
+			return;
+		}
+		const user = (await run(path.join(SRCDIR, 'scripts', 'pgctl'), ['user'])).stdout.toString().trim();
+		const dir = path.join(s.dir, 'user-writable');
+		await fsp.mkdir(dir, { mode: 0o755 });
+		await run('chown', [`${user}:`, dir]);
+		const target = path.join(s.dir, 'roots-secret');
+		await fsp.writeFile(target, 'root only', { mode: 0o600 });
+		const sock = path.join(dir, 'vardata.sock');
+		const p = await vardataByHand(['--db', s.conninfo, '--listen', `unix:${sock}`, '--workers', '1',
+			'--socket-mode', '0666', '--user', user],
+		['strace', '-qq', '-o', '/dev/null', '-e', 'trace=bind', '-e', 'inject=bind:delay_exit=1500000']);
+		// vardata is strace's child: killed with strace, it would run on.
+		let pids = [];
+		try {
+			assert.ok(await pollUntil(() => fs.existsSync(sock) || null, PROC_DEADLINE_MS), 'the socket is bound');
+			pids = await childrenOf(p.child.pid);
+			await fsp.symlink(target, path.join(dir, 'link'));
+			await fsp.rename(path.join(dir, 'link'), sock);
+			const r = await waitExit(p);
+			assert.notEqual(r, 'timeout', `it exits: ${p.output()}`);
+			assert.ok(r.code !== 0 && r.code !== null, `exit status ${JSON.stringify(r)}`);
+			assert.match(p.output(), /was replaced while it was being created/);
+		} finally {
+			for (const pid of pids)
+				try {
+					process.kill(pid, 'SIGKILL');
+				} catch {
+					// gone already
+				}
+			p.child.kill('SIGKILL');
+		}
+		const st = fs.statSync(target);
+		assert.equal(st.uid, 0, 'the target is still root\'s');
+		assert.equal((st.mode & 0o7777).toString(8), '600', 'and its mode unchanged');
+	});
 
 	// ---- the socket's mode ----
 

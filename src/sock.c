@@ -72,7 +72,10 @@ bind_born_right(int fd, const struct sockaddr_un *sun, unsigned mode, gid_t gid)
 /*
  * The socket's owner becomes --user: the path must still be the socket
  * root just made (a socket, root's), and a symbolic link put there since
- * would be changed itself, never its target (AT_SYMLINK_NOFOLLOW).
+ * would be changed itself, never its target (AT_SYMLINK_NOFOLLOW).  What
+ * is left is a hard link swapped in between the two calls; Linux lets a
+ * user link only files it owns or may write (fs.protected_hardlinks, on by
+ * default), which it gains nothing by owning.
  */
 static int
 give_socket(const char *path, uid_t uid)

@@ -809,6 +809,9 @@ store_connect(struct store *st)
 	st->connects++;
 	if (st->conn == NULL || PQstatus(st->conn) != CONNECTION_OK) {
 		log_error("cannot connect to the database: %s", conn_message(st, msg, sizeof(msg)));
+		/* Kept, its dead socket would be watched, and read as a goodbye of an idle connection. */
+		PQfinish(st->conn);
+		st->conn = NULL;
 		return VD_ERR_DB_UNAVAILABLE;
 	}
 	(void)PQsetNoticeReceiver(st->conn, st_notice, NULL);

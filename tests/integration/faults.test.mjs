@@ -318,6 +318,7 @@ suite('faults', { workers: WORKERS }, (s, test) => {
 		const load = new Load({ port: s.port, clients: 4, prefix: 'outage', writeUrl: url, readUrl: url('steady'), pauseMs: 25 }).start();
 		const warm = await pollUntil(() => load.acknowledged().length >= 8, RECOVERY_DEADLINE_MS);
 		assert.ok(warm, 'the load runs before the outage');
+		const mark = await s.logMark();
 		await s.stopDatabase();
 		const down = Date.now();
 		await delay(5000);
@@ -353,6 +354,13 @@ suite('faults', { workers: WORKERS }, (s, test) => {
 			assert.ok(r.body.equals(w.value), `${w.name} intact`);
 		}
 		assert.deepEqual(await childrenOf(s.proc.pid), pids, 'no worker died');
+		// The log says what happened: connects that failed, and a goodbye
+		// only from connections that were open (at most one per worker).
+		const text = await mark.since();
+		const failed = (text.match(/cannot connect to the database/g) || []).length;
+		const closed = (text.match(/the database closed the idle connection/g) || []).length;
+		assert.ok(failed >= 1, 'failed connects are logged');
+		assert.ok(closed <= WORKERS, `${closed} "closed the idle connection" lines for ${failed} failed connects`);
 		s.log(`outage: ${log.length} answers, ${during.length} during the outage, ${acked.length} writes acknowledged and read back`);
 	});
 

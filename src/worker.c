@@ -405,8 +405,11 @@ serve_loop(struct worker *w, int listen_fd)
 			if (evs[i].data.fd != listen_fd)
 				db_ready(w);
 		for (i = 0; i < n; i++)
-			if (evs[i].data.fd == listen_fd && !accept_ready(w))
+			if (evs[i].data.fd == listen_fd && !accept_ready(w)) {
+				/* The requests it holds are answered before the worker is replaced. */
+				drain(w);
 				return EXIT_FAILURE;
+			}
 		settle(w);
 	}
 	if (!stopping && getppid() != w->supervisor)

@@ -204,9 +204,11 @@ put_fallback(char *out, const unsigned char *s, size_t len)
 }
 
 /*
- * RFC 8187 section 3.2.1 value-chars.  The set left as it is, A-Z a-z 0-9
- * . - * _, is what Java's URLEncoder leaves, so the result matches
- * Camunda's byte for byte; URLEncoder's "+" for a space is "%20" here.
+ * RFC 8187 section 3.2.1 value-chars, percent-encoded.  The set left as it
+ * is, A-Z a-z 0-9 . - * _, is what Java's URLEncoder leaves, so the result
+ * matches Camunda's byte for byte; URLEncoder's "+" for a space is "%20"
+ * here.  "*" is not an attr-char, so strictly it should be encoded too; it
+ * is kept as Camunda keeps it, and clients read it as itself.
  */
 static size_t
 put_pct(char *out, const unsigned char *s, size_t len)

@@ -8,6 +8,7 @@
 #ifndef VD_MULTIPART_H
 #define VD_MULTIPART_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"

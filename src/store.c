@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
@@ -224,6 +225,7 @@ enum {
  * undoes all of it; st_fail() answers it as a missing scope.
  */
 #define TASK_GONE	"22012"
+#define TOUCHED_OR_FAIL(count)	"1 / (" count ")::integer"
 
 /*
  * An execution or case execution has no such check to make: the
@@ -235,7 +237,6 @@ enum {
 static const char *const scope_keys[] = {
 	"act_fk_var_exe", "act_fk_var_procinst", "act_fk_var_case_exe", "act_fk_var_case_inst",
 };
-#define TOUCHED_OR_FAIL(count)	"1 / (" count ")::integer"
 
 /*
  * A write's touch of the task it landed on (id), when cond holds, and the

@@ -48,6 +48,35 @@ const overTcp = (name) => (stack) => {
 	return ['--db', `host=${name} port=${forwarder.address().port} ${rest}`];
 };
 
+// A value stored through the pool's one worker: its URL, and that worker.
+async function storedByTheWorker(s, text) {
+	const pi = s.uid('pi');
+	await s.createProcessInstance(pi);
+	const url = `${E}/process-instance/${pi}/variables/v/data`;
+	assert.equal((await s.putBytes(url, Buffer.from(text))).status, 204);
+	const [worker] = await childrenOf(s.proc.pid);
+	return { url, worker };
+}
+
+// After its connection was cut, the worker serves the value again, on a new
+// connection made under the filter, which did not kill it.  The first
+// request after the cut may find the dead connection (503); the next one is
+// served on a new one.
+async function servedAgain(s, url, text, worker) {
+	const r = await pollUntil(async () => {
+		const res = await send(s.port, 'GET', url);
+		return res.status === 200 ? res : null;
+	}, 20_000);
+	assert.ok(r, 'served again after the reconnect');
+	assert.equal(r.body.toString(), text);
+	assert.deepEqual(await childrenOf(s.proc.pid), [worker], 'the same worker, not killed by the filter');
+	assert.doesNotMatch(await fsp.readFile(s.vardataLog, 'utf8'), /killed by signal 31/);
+}
+
+// Whether each of vardata's sessions uses TLS ('t' or 'f').
+const sessionsTls = (s) => s.sql(`select s.ssl from pg_stat_ssl s join pg_stat_activity a using (pid)
+	where a.application_name = 'vardata'`);
+
 // A host name with two addresses, ::1 and 127.0.0.1 (the forwarder listens
 // on the second): /etc/hosts as vardata sees it, in a mount namespace of its
 // own.  Sorting two addresses, glibc's getaddrinfo() opens a netlink socket,
@@ -70,11 +99,7 @@ for (const [title, options] of [
 		{ workers: 1, vardataArgs: overTcp(TWO), wrapper: inNamespace(twoAddresses) }]] : []),
 ]) suite(title, options, (s, test) => {
 	test('a worker whose connection was cut reconnects over TCP under the filter', async () => {
-		const pi = s.uid('pi');
-		await s.createProcessInstance(pi);
-		const url = `${E}/process-instance/${pi}/variables/v/data`;
-		assert.equal((await s.putBytes(url, Buffer.from('over tcp'))).status, 204);
-		const [worker] = await childrenOf(s.proc.pid);
+		const { url, worker } = await storedByTheWorker(s, 'over tcp');
 		const before = forwarded;
 		assert.ok(before >= 1, 'the worker connected through the forwarder');
 		// GSSAPI lists its plugin directory at most once per second of the
@@ -82,17 +107,8 @@ for (const [title, options] of [
 		// would not list it, and would pass even without the system call.
 		await delay(1100);
 		await s.sql(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'vardata'`);
-		// The first request after the cut may find the dead connection (503);
-		// the next one is served on a new one.
-		const r = await pollUntil(async () => {
-			const res = await send(s.port, 'GET', url);
-			return res.status === 200 ? res : null;
-		}, 20_000);
-		assert.ok(r, 'served again after the reconnect');
-		assert.equal(r.body.toString(), 'over tcp');
+		await servedAgain(s, url, 'over tcp', worker);
 		assert.ok(forwarded > before, 'the new connection went through the forwarder too');
-		assert.deepEqual(await childrenOf(s.proc.pid), [worker], 'the same worker, not killed by the filter');
-		assert.doesNotMatch(await fsp.readFile(s.vardataLog, 'utf8'), /killed by signal 31/);
 	});
 });
 
@@ -101,14 +117,8 @@ for (const [title, options] of [
 // it whenever the server offers it), every handshake runs under the filter.
 suite('the seccomp filter and a database that turns TLS on', { workers: 1, vardataArgs: overTcp('localhost') }, (s, test) => {
 	test('a worker whose connection was cut reconnects with TLS under the filter', async () => {
-		const pi = s.uid('pi');
-		await s.createProcessInstance(pi);
-		const url = `${E}/process-instance/${pi}/variables/v/data`;
-		assert.equal((await s.putBytes(url, Buffer.from('over tls'))).status, 204);
-		const [worker] = await childrenOf(s.proc.pid);
-		const plain = await s.sql(`select s.ssl from pg_stat_ssl s join pg_stat_activity a using (pid)
-			where a.application_name = 'vardata'`);
-		assert.deepEqual(plain, [['f']], 'the first connection without TLS');
+		const { url, worker } = await storedByTheWorker(s, 'over tls');
+		assert.deepEqual(await sessionsTls(s), [['f']], 'the first connection without TLS');
 
 		// A certificate for the cluster, owned by the user it runs as.
 		const dir = path.join(s.dir, 'tls');
@@ -134,16 +144,7 @@ suite('the seccomp filter and a database that turns TLS on', { workers: 1, varda
 		assert.equal(ssl, 'on', 'the cluster offers TLS');
 		target = { host: '127.0.0.1', port: Number(/port=(\d+)/.exec(s.conninfo)[1]) };
 
-		const r = await pollUntil(async () => {
-			const res = await send(s.port, 'GET', url);
-			return res.status === 200 ? res : null;
-		}, 20_000);
-		assert.ok(r, 'served again after the reconnect');
-		assert.equal(r.body.toString(), 'over tls');
-		const tls = await s.sql(`select s.ssl from pg_stat_ssl s join pg_stat_activity a using (pid)
-			where a.application_name = 'vardata'`);
-		assert.deepEqual(tls, [['t']], 'the new connection uses TLS');
-		assert.deepEqual(await childrenOf(s.proc.pid), [worker], 'the same worker, not killed by the filter');
-		assert.doesNotMatch(await fsp.readFile(s.vardataLog, 'utf8'), /killed by signal 31/);
+		await servedAgain(s, url, 'over tls', worker);
+		assert.deepEqual(await sessionsTls(s), [['t']], 'the new connection uses TLS');
 	});
 });

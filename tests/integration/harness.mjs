@@ -32,7 +32,7 @@ import { headerFields } from './lib/raw.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SRCDIR = path.resolve(process.env.VARDATA_SRCDIR || path.join(here, '..', '..'));
 export const BIN = path.resolve(process.env.VARDATA_BIN || path.join(SRCDIR, 'src', 'vardata'));
-export const PGCTL = path.join(SRCDIR, 'scripts', 'pgctl');
+const PGCTL = path.join(SRCDIR, 'scripts', 'pgctl');
 const NGINXCTL = path.join(SRCDIR, 'scripts', 'nginxctl');
 export const KEEP = process.env.VARDATA_KEEP === '1';
 
@@ -159,6 +159,12 @@ function parseHeaderFile(text) {
 	return { statusLine: lines[0] || '', headers, headerList, rawHeaders: last };
 }
 
+// The unprivileged user the clusters run as (scripts/pgctl picks it when
+// root starts them); vardata runs as it too when root starts the tests.
+export async function clusterUser() {
+	return (await run(PGCTL, ['user'])).stdout.toString().trim();
+}
+
 export class Stack {
 	// wrapper: a command (argv) that starts vardata as its last step, with
 	// exec, so the supervisor keeps the pid the harness knows.
@@ -223,8 +229,7 @@ export class Stack {
 		if (isRoot) {
 			// vardata refuses to serve as root; run it as the cluster's
 			// unprivileged user, which can also enter the stack directory.
-			const { stdout } = await run(PGCTL, ['user']);
-			args.push('--user', stdout.toString().trim());
+			args.push('--user', await clusterUser());
 		}
 		const logfd = fs.openSync(this.vardataLog, 'a', 0o644);
 		try {

@@ -20,7 +20,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { BIN, SRCDIR, Stack, freePort, isRoot, multipart, run } from './harness.mjs';
+import { BIN, SRCDIR, Stack, clusterUser, freePort, isRoot, multipart, run } from './harness.mjs';
 import { Load, isJsonError, send, stopRunning } from './lib/load.mjs';
 import { alive, childrenOf, pollUntil, signal } from './lib/procs.mjs';
 
@@ -83,7 +83,7 @@ class TwoPools extends Stack {
 	// Who runs PgBouncer and the pools: the cluster's user (pgctl), which
 	// also owns the stack directory.
 	async account() {
-		const user = (await run(path.join(SRCDIR, 'scripts', 'pgctl'), ['user'])).stdout.toString().trim();
+		const user = await clusterUser();
 		const { stdout } = await run('id', ['-u', user]);
 		const uid = Number(stdout.toString());
 		const gid = Number((await run('id', ['-g', user])).stdout.toString());

@@ -13,7 +13,7 @@ import fsp from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { delay, isRoot, PGCTL, run, suite } from './harness.mjs';
+import { clusterUser, delay, isRoot, run, suite } from './harness.mjs';
 import { send } from './lib/load.mjs';
 import { childrenOf, pollUntil } from './lib/procs.mjs';
 
@@ -127,7 +127,7 @@ suite('the seccomp filter and a database that turns TLS on', { workers: 1, varda
 		await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost',
 			'-days', '1', '-keyout', key, '-out', cert]);
 		if (isRoot) {
-			const user = (await run(PGCTL, ['user'])).stdout.toString().trim();
+			const user = await clusterUser();
 			await run('chown', ['-R', `${user}:`, dir]);
 		}
 		await fsp.chmod(key, 0o600);

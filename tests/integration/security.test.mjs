@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { before } from 'node:test';
-import { BIN, SRCDIR, isRoot, run, suite } from './harness.mjs';
+import { BIN, SRCDIR, clusterUser, isRoot, run, suite } from './harness.mjs';
 import { assertError } from './expect.mjs';
 import { childrenOf, gidsOf, pollUntil, uidOfUser, uidsOf, waitWorkers } from './lib/procs.mjs';
 import { rawExchange, rawPost, rawRequest } from './lib/raw.mjs';
@@ -274,7 +274,7 @@ suite('security', {}, (s, test) => {
 			t.skip('needs root');
 			return;
 		}
-		const user = (await run(path.join(SRCDIR, 'scripts', 'pgctl'), ['user'])).stdout.toString().trim();
+		const user = await clusterUser();
 		const want = uidOfUser(user);
 		assert.ok(want && want.uid !== 0, `user ${user} exists and is not root`);
 		const workers = await waitWorkers(s.proc.pid, 2);
@@ -339,7 +339,7 @@ suite('security', {}, (s, test) => {
 			t.skip('needs root');
 			return;
 		}
-		const user = (await run(path.join(SRCDIR, 'scripts', 'pgctl'), ['user'])).stdout.toString().trim();
+		const user = await clusterUser();
 		const dir = path.join(s.dir, 'user-writable');
 		await fsp.mkdir(dir, { mode: 0o755 });
 		await run('chown', [`${user}:`, dir]);
@@ -387,7 +387,7 @@ suite('security', {}, (s, test) => {
 	for (const mode of ['0600', '0660', '0640'])
 		test(`--socket-mode ${mode}: the socket is created with mode ${mode}, owned by --user when started as root`, async () => {
 			const sock = path.join(s.dir, `mode-${mode}.sock`);
-			const name = isRoot ? (await run(path.join(SRCDIR, 'scripts', 'pgctl'), ['user'])).stdout.toString().trim() : null;
+			const name = isRoot ? await clusterUser() : null;
 			const user = isRoot ? ['--user', name] : [];
 			const p = await vardataByHand(['--db', s.conninfo, '--listen', `unix:${sock}`, '--workers', '1', '--socket-mode', mode, ...user]);
 			try {
@@ -411,7 +411,7 @@ suite('security', {}, (s, test) => {
 		// Ours (root's when run as root), 0500: --user cannot write in it.
 		const dir = path.join(s.dir, 'read-only');
 		await fsp.mkdir(dir, { mode: 0o500 });
-		const user = isRoot ? ['--user', (await run(path.join(SRCDIR, 'scripts', 'pgctl'), ['user'])).stdout.toString().trim()] : [];
+		const user = isRoot ? ['--user', await clusterUser()] : [];
 		const sock = path.join(s.dir, 'nospool.sock');
 		const p = await vardataByHand(['--db', s.conninfo, '--listen', `unix:${sock}`, '--workers', '1',
 			'--spool-dir', dir, ...user]);
@@ -430,7 +430,7 @@ suite('security', {}, (s, test) => {
 		const privateTmp = path.join(s.dir, 'root-tmp');
 		await fsp.mkdir(privateTmp, { mode: 0o700 });
 		const sock = path.join(s.dir, 'roottmp.sock');
-		const name = (await run(path.join(SRCDIR, 'scripts', 'pgctl'), ['user'])).stdout.toString().trim();
+		const name = await clusterUser();
 		const child = spawn(BIN, ['--db', s.conninfo, '--listen', `unix:${sock}`, '--workers', '1', '--user', name],
 			{ stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: privateTmp } });
 		let out = '';

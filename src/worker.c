@@ -20,6 +20,7 @@
 
 /* SIGTERM or SIGINT: the pool stops.  SIGHUP: this worker retires. */
 static volatile sig_atomic_t	stopping, retiring;
+static const int		end_signals[] = { SIGTERM, SIGINT, SIGHUP };
 
 static void
 on_signal(int sig)
@@ -373,12 +374,12 @@ serve_loop(struct worker *w, int listen_fd)
 {
 	struct epoll_event	 evs[4];
 	sigset_t		 waitmask;
+	size_t			 k;
 	int			 i, n;
 
 	sigprocmask(SIG_SETMASK, NULL, &waitmask);
-	sigdelset(&waitmask, SIGTERM);
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGHUP);
+	for (k = 0; k < sizeof(end_signals) / sizeof(end_signals[0]); k++)
+		sigdelset(&waitmask, end_signals[k]);
 	while (!stopping && !retiring) {
 		if (w->nbusy == w->nslots && w->in_flight.head != NULL) {
 			collect_one(w, true);
@@ -445,13 +446,11 @@ worker_main(const struct vd_conf *conf, int listen_fd, pid_t supervisor)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
+	for (i = 0; i < sizeof(end_signals) / sizeof(end_signals[0]); i++) {
+		sigaction(end_signals[i], &sa, NULL);
+		sigaddset(&block, end_signals[i]);
+	}
 	sigprocmask(SIG_BLOCK, &block, NULL);
 	w.nslots = conf->pipeline;
 	if ((w.slots = calloc(w.nslots, sizeof(*w.slots))) == NULL) {

@@ -60,28 +60,28 @@ suite('POST errors', {}, (s, test) => {
 	// while the write waits for its row: the variable's foreign key to it
 	// fails the insert, which is answered as for a scope that does not
 	// exist, with nothing left behind.
-	for (const [label, size, kind] of [
-		['process-instance variables, a small value (one pipelined statement)', 100, 'pi'],
-		['execution localVariables, a value over 64 KiB (COPY, then the variable)', 200_000, 'exec'],
-		['case-instance variables, a small value', 100, 'case'],
+	// Each makes its scope and says where to write, what the delete removes,
+	// and Camunda's answer for that scope missing.
+	for (const [label, size, scope] of [
+		['process-instance variables, a small value (one pipelined statement)', 100, async (root) => {
+			await s.createProcessInstance(root);
+			return { id: root, table: 'act_ru_execution', path: `${E}/process-instance/${root}/variables/gone/data`,
+				message: `Cannot put process instance variable gone: execution ${root} doesn't exist: execution is null` };
+		}],
+		['execution localVariables, a value over 64 KiB (COPY, then the variable)', 200_000, async (root) => {
+			const id = `${root}-child`;
+			await s.createProcessInstance(root, { children: [{ id }] });
+			return { id, table: 'act_ru_execution', path: `${E}/execution/${id}/localVariables/gone/data`,
+				message: `Cannot put execution variable gone: execution ${id} doesn't exist: execution is null` };
+		}],
+		['case-instance variables, a small value', 100, async (root) => {
+			await s.createCaseInstance(root);
+			return { id: root, table: 'act_ru_case_execution', path: `${E}/case-instance/${root}/variables/gone/data`,
+				message: `Cannot put case execution variable gone: There does not exist any case execution with id: '${root}': caseExecution is null` };
+		}],
 	]) {
 		test(`${label}: the scope deleted while the write waits for it -> 500 "Cannot put ...", nothing stored`, async () => {
-			const root = s.uid(kind);
-			let id = root, path, table, message;
-			if (kind === 'case') {
-				await s.createCaseInstance(root);
-				[path, table] = [`${E}/case-instance/${root}/variables/gone/data`, 'act_ru_case_execution'];
-				message = `Cannot put case execution variable gone: There does not exist any case execution with id: '${root}': caseExecution is null`;
-			} else if (kind === 'exec') {
-				id = `${root}-child`;
-				await s.createProcessInstance(root, { children: [{ id }] });
-				[path, table] = [`${E}/execution/${id}/localVariables/gone/data`, 'act_ru_execution'];
-				message = `Cannot put execution variable gone: execution ${id} doesn't exist: execution is null`;
-			} else {
-				await s.createProcessInstance(root);
-				[path, table] = [`${E}/process-instance/${root}/variables/gone/data`, 'act_ru_execution'];
-				message = `Cannot put process instance variable gone: execution ${root} doesn't exist: execution is null`;
-			}
+			const { id, table, path, message } = await scope(s.uid('scope'));
 			const log = await s.logMark();
 			const answer = s.answerAfterLockWait(`DELETE FROM ${table} WHERE id_ = '${id}';`,
 				() => s.postMultipart(path, [{ ...dataPart, data: crypto.randomBytes(size) }]),

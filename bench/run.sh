@@ -42,8 +42,10 @@ connections=16
 results_dir=
 bin=${VARDATA_BIN:-}
 readonly sweep_workers=(1 2 4 8) latency_connections=(1 16 64)
-# The write benchmark goes round this many tasks (bench/post.lua, sql/write.sql).
-readonly write_tasks=64
+# The write benchmark goes round this many tasks (bench/post.lua,
+# sql/write.sql), and at least one per worker: each pgbench client of
+# sql/write.sql writes to tasks of its own.
+write_tasks=64
 # Other process instances around the benchmark's own (sql/fixtures.sql).
 readonly filler=5000
 # The row id under which measurement 4's reference loads the large value.
@@ -118,6 +120,7 @@ parse_args() {
 		: "${results_dir:=$here/results}"
 	fi
 	: "${workers:=$cores}"
+	((write_tasks >= workers)) || write_tasks=$workers
 	: "${bin:=$srcdir/src/vardata}"
 	big_size=$((big_mib * 1024 * 1024))
 }
@@ -622,11 +625,25 @@ measure_post() {
 		wrk_run post.fcgi "$connections" "$ref_url/" "$here/post.lua" "$tmp/small.bin" "$write_tasks" "$path"
 		vacuum
 		pgbench_run post.sql "$workers" "$here/sql/write.sql" -D write_tasks="$write_tasks" \
-			-D value="\\x$(hex_of "$tmp/small.bin")"
+			-D clients="$workers" -D value="\\x$(hex_of "$tmp/small.bin")"
+		verify_writes
 		vacuum
 		wrk_run post.vd "$connections" "$vd_url/" "$here/post.lua" "$tmp/small.bin" "$write_tasks" "$path"
+		verify_writes
 	done
 	R[post.limit]=$(limit_of "${R[post.fcgi.rps]}" "${R[post.sql.tps]}")
+}
+
+# After a run of writes, by either side: every write target still has its
+# variable, and every byte array of theirs belongs to one (an update that
+# left its old byte array behind would have done less than the whole work).
+verify_writes() {
+	local vars orphans
+	vars=$(pg_value "select count(*) from act_ru_variable where name_ = 'upload' and var_scope_ like 'bench-wtask-%'")
+	orphans=$(pg_value "select count(*) from act_ge_bytearray b where b.name_ = 'upload' and not exists
+		(select 1 from act_ru_variable v where v.bytearray_id_ = b.id_)")
+	((vars == write_tasks && orphans == 0)) ||
+		die "after the writes: $vars of $write_tasks variables, $orphans byte arrays without a variable"
 }
 
 # Seconds a command takes, by the wall clock.

@@ -688,18 +688,20 @@ load_big_value() {
 	pg_psql -f "$here/sql/big.sql" >/dev/null
 }
 
-measure_copy_out() {
-	local i t n
-	# Untimed first pass: checks the size and warms the same caches the curl runs find warm.
-	n=$(copy_out | wc -c)
-	((n == big_size + 27)) || die "COPY TO wrote $n bytes, not $((big_size + 27))"
-	: >"$tmp/copyout.times"
-	for ((i = 1; i <= reps; i++)); do
-		t=$(timed copy_out_discard)
-		printf '%s\n' "$t" >>"$tmp/copyout.times"
-	done
-	transfer_rate bigget.ref "$tmp/copyout.times"
-	note "psql COPY TO: $(rate_and_times bigget.ref "$tmp/copyout.times")"
+# One timed COPY TO of measurement 3's reference.
+copy_out_once() {
+	printf '%s\n' "$(timed copy_out_discard)" >>"$tmp/copyout.times"
+}
+
+# One timed GET of the large value.  Timed by the wall clock around curl,
+# as the reference is around psql, so that both sides pay for starting
+# their client and connecting.
+get_big_once() {
+	local url=$1 out code size secs
+	out=$(timed curl -sS -o /dev/null -w '%{http_code} %{size_download}\n' "$url")
+	{ read -r code size; read -r secs; } <<<"$out"
+	[[ $code == 200 && $size == "$big_size" ]] || die "GET $url: status $code, $size bytes"
+	printf '%s\n' "$secs" >>"$tmp/get.times"
 }
 
 # The largest VmHWM of the pool's workers, in KiB.
@@ -712,23 +714,33 @@ workers_hwm() {
 	printf '%s\n' "$max"
 }
 
+# Measurement 3 and its reference take turns, as measurement 4's do.
 measure_big_get() {
-	local url=$vd_url/engine-rest/task/bench-task/variables/big/data i out code size secs sum
+	local url=$vd_url/engine-rest/task/bench-task/variables/big/data i n sum
 	pools "$workers" fresh
 	R[bigget.hwm0]=$(workers_hwm)
-	# Untimed first pass: the bytes must be the stored ones.
+	# Untimed first passes: each side's bytes are checked, and each finds
+	# the caches as warm as the other does.
+	n=$(copy_out | wc -c)
+	((n == big_size + 27)) || die "COPY TO wrote $n bytes, not $((big_size + 27))"
 	sum=$(curl -sS "$url" | md5sum | cut -d' ' -f1)
 	[[ $sum == "$big_md5" ]] || die "GET $url returned other bytes than stored"
+	: >"$tmp/copyout.times"
 	: >"$tmp/get.times"
 	for ((i = 1; i <= reps; i++)); do
-		out=$(curl -sS -o /dev/null -w '%{http_code} %{size_download} %{time_total}' "$url")
-		read -r code size secs <<<"$out"
-		[[ $code == 200 && $size == "$big_size" ]] || die "GET $url: status $code, $size bytes"
-		printf '%s\n' "$secs" >>"$tmp/get.times"
+		if ((i % 2)); then
+			copy_out_once
+			get_big_once "$url"
+		else
+			get_big_once "$url"
+			copy_out_once
+		fi
 	done
 	R[bigget.hwm1]=$(workers_hwm)
+	transfer_rate bigget.ref "$tmp/copyout.times"
 	transfer_rate bigget.vd "$tmp/get.times"
-	note "vardata GET: $(rate_and_times bigget.vd "$tmp/get.times")"
+	note "psql COPY TO: $(rate_and_times bigget.ref "$tmp/copyout.times")," \
+		"vardata GET: $(rate_and_times bigget.vd "$tmp/get.times")"
 }
 
 # Before each timed write of the large value: PostgreSQL's dirty buffers
@@ -752,14 +764,14 @@ copy_in_once() {
 }
 
 # One timed POST of the large value, to a new variable (an insert, as the
-# COPY of the reference is).
+# COPY of the reference is), timed by the wall clock as get_big_once is.
 post_big_once() {
 	local base=$vd_url/engine-rest/task/bench-task/localVariables out code secs
 	settle
-	out=$(curl -sS -o "$tmp/post.out" -w '%{http_code} %{time_total}' -H 'Expect:' \
+	out=$(timed curl -sS -o "$tmp/post.out" -w '%{http_code}\n' -H 'Expect:' \
 		-F "data=@$tmp/big.bin;type=application/octet-stream" -F valueType=File \
 		"$base/bigup-$1/data")
-	read -r code secs <<<"$out"
+	{ read -r code; read -r secs; } <<<"$out"
 	[[ $code == 204 ]] || die "POST $base/bigup-$1/data: status $code: $(head -c 300 "$tmp/post.out")"
 	printf '%s\n' "$secs" >>"$tmp/post.times"
 }
@@ -961,7 +973,6 @@ main() {
 	measure_post
 	note "3: GET of the large value"
 	load_big_value
-	measure_copy_out
 	measure_big_get
 	note "4: POST of the large value, against COPY FROM"
 	measure_big_post

@@ -271,7 +271,7 @@ wait_http() {
 start_vardata() {
 	local n=$1
 	"$bin" --db "$conninfo" --listen "unix:$rundir/vardata.sock" --socket-mode 0666 \
-		--workers "$n" "${run_as[@]}" >>"$rundir/vardata.log" 2>&1 &
+		--workers "$n" --seccomp "${run_as[@]}" >>"$rundir/vardata.log" 2>&1 &
 	vd_pid=$!
 	wait_workers "$vd_pid" "$n" vardata
 	vd_workers=$n
@@ -847,7 +847,7 @@ throughput_rows() {
 }
 
 build_table() {
-	local c w q when mode cpu
+	local c w q q99 when mode cpu
 	when=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 	mode=full
 	if $quick; then
@@ -858,7 +858,7 @@ build_table() {
 	table+=("machine: $cores cores (${cpu:-unknown CPU}), Linux $(uname -r)")
 	line "software: vardata $vd_version, $("$pgbin/postgres" --version 2>/dev/null | awk '{ print "PostgreSQL", $3 }'),"\
 		" $(/usr/sbin/nginx -v 2>&1 | sed 's|^nginx version: ||'), $(wrk_version)"
-	line "settings: $workers workers (vardata and R_fcgi), $connections wrk connections, ${duration} s per load run" \
+	line "settings: $workers workers (vardata with --seccomp, and R_fcgi), $connections wrk connections, ${duration} s per load run" \
 		" after ${warmup} s warm-up, best of $rounds interleaved rounds; large value $big_mib MiB, best of $reps" \
 		" transfers; MB = 10^6 bytes"
 	table+=("load average (1 min) before and after the run: $load_before, $(load_now)")
@@ -886,9 +886,10 @@ build_table() {
 		"$(rss_verdict "${R[bigpost.hwm1]}")"
 	for c in "${latency_connections[@]}"; do
 		q=$(ratio "${R[lat$c.fcgi.p50]}" "${R[lat$c.vd.p50]}")
+		q99=$(ratio "${R[lat$c.fcgi.p99]}" "${R[lat$c.vd.p99]}")
 		row "5" "GET latency p50/p99, $c conn." \
 			"$(r2 "${R[lat$c.vd.p50]}")/$(r2 "${R[lat$c.vd.p99]}") ms" \
-			"R_fcgi $(r2 "${R[lat$c.fcgi.p50]}")/$(r2 "${R[lat$c.fcgi.p99]}") ms (ratio of p50)" \
+			"R_fcgi $(r2 "${R[lat$c.fcgi.p50]}")/$(r2 "${R[lat$c.fcgi.p99]}") ms (ratio of p50; of p99 $(r2 "$q99"))" \
 			"$(r2 "$q")" "-" "-"
 	done
 	for w in "${sweep_workers[@]}"; do

@@ -156,11 +156,12 @@ get_plan(const struct request *req, const struct var_value *v, struct get_plan *
 		p->not_modified = etag_list_matches(req->if_none_match, NULL);
 		return;
 	}
-	snprintf(p->etag, sizeof(p->etag), "\"%s-%d\"", v->ba_id, (int)v->ba_rev);
-	if (etag_list_matches(req->if_none_match, p->etag))
+	if (!etag_make(p->etag, sizeof(p->etag), v->ba_id, v->ba_rev))
+		log_warn("the value's byte-array id cannot be carried by an entity tag; no ETag sent");
+	if (etag_list_matches(req->if_none_match, p->etag[0] != '\0' ? p->etag : NULL))
 		p->not_modified = true;
 	else if (req->range != NULL &&
-	    (req->if_range == NULL || strcmp(req->if_range, p->etag) == 0))
+	    (req->if_range == NULL || (p->etag[0] != '\0' && strcmp(req->if_range, p->etag) == 0)))
 		p->rr = range_parse(req->range, v->length, &p->off, &p->len);
 }
 

@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -103,4 +105,24 @@ etag_list_matches(const char *value, const char *etag)
 			return false;
 	}
 	return false;
+}
+
+bool
+etag_make(char *buf, size_t cap, const char *id, int64_t rev)
+{
+	const unsigned char	*c;
+	int			 n;
+
+	if (cap == 0)
+		return false;
+	buf[0] = '\0';
+	for (c = (const unsigned char *)id; *c != '\0'; c++)
+		if (*c < 0x21 || *c == '"' || *c > 0x7e)
+			return false;
+	n = snprintf(buf, cap, "\"%s-%" PRId64 "\"", id, rev);
+	if (n < 0 || (size_t)n >= cap) {
+		buf[0] = '\0';
+		return false;
+	}
+	return true;
 }

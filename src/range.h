@@ -6,6 +6,7 @@
 #define VD_RANGE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum range_result {
@@ -27,5 +28,15 @@ enum range_result	range_parse(const char *value, uint64_t length, uint64_t *off,
  * asks for If-None-Match.
  */
 bool			etag_list_matches(const char *value, const char *etag);
+/*
+ * Writes the strong entity tag of byte-array row id at revision rev,
+ * "<id>-<rev>" in quotes, into buf (cap bytes with the NUL).  False, and
+ * buf empty, when id holds a byte an entity tag cannot carry (RFC 9110
+ * section 8.8.3: etagc is %x21 / %x23-7E, so no quote, space or control
+ * byte) or the tag does not fit: the id comes from the database, and no
+ * header may carry a raw CR or LF (spec section 7).
+ */
+bool			etag_make(char *buf, size_t cap, const char *id, int64_t rev)
+			    __attribute__((warn_unused_result));
 
 #endif

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { run, suite } from './harness.mjs';
+import { lit, run, suite } from './harness.mjs';
 import { assertError } from './expect.mjs';
 
 const E = '/engine-rest';
@@ -170,4 +170,29 @@ suite('ranges and validators', {}, (s, test) => {
 		assert.ok(r.body.equals(next));
 		value = next;
 	});
+
+	// The byte array's id comes from the database, where anything may have
+	// written it; a header must never carry a raw CR or LF (spec section 7).
+	for (const [what, badId] of [['CR LF', 'ba\r\nX-Evil: 1'], ['a quote', 'ba"q']]) {
+		test(`a byte-array id with ${what}: the value is served without an ETag, and no header is forged`, async () => {
+			const bytes = crypto.randomBytes(100);
+			const v = await s.insertVariable({ name: `odd-${badId.length}`, bytes, executionId: pi });
+			await s.sql(`insert into act_ge_bytearray (id_, rev_, name_, bytes_, type_, create_time_)
+				select ${lit(badId)}, rev_, name_, bytes_, type_, create_time_ from act_ge_bytearray where id_ = ${lit(v.bytearrayId)};
+				update act_ru_variable set bytearray_id_ = ${lit(badId)} where id_ = ${lit(v.id)};
+				delete from act_ge_bytearray where id_ = ${lit(v.bytearrayId)}`);
+			const odd = `${E}/process-instance/${pi}/variables/odd-${badId.length}/data`;
+			const r = await s.get(odd);
+			assert.equal(r.status, 200);
+			assert.ok(r.body.equals(bytes), 'the value');
+			assert.equal(r.headers['etag'], undefined, 'no ETag');
+			assert.equal(r.headers['x-evil'], undefined, 'no forged header');
+			assert.equal((await s.get(odd, ['-H', 'If-None-Match: *'])).status, 304, '"*" matches the value still');
+			const part = await s.get(odd, ['-H', 'Range: bytes=0-9']);
+			assert.equal(part.status, 206, 'Range without If-Range');
+			assert.ok(part.body.equals(bytes.subarray(0, 10)));
+			const cond = await s.get(odd, ['-H', 'Range: bytes=0-9', '-H', 'If-Range: ""']);
+			assert.equal(cond.status, 200, 'no If-Range can match a value without an ETag');
+		});
+	}
 });

@@ -21,6 +21,8 @@ range(const char *hdr, uint64_t length, enum range_result want, uint64_t woff, u
 int
 main(void)
 {
+	char	tag[64];
+
 	range(NULL, 10, RANGE_FULL, 0, 0);
 	range("bytes=0-4", 10, RANGE_PARTIAL, 0, 5);
 	range("bytes=5-", 10, RANGE_PARTIAL, 5, 5);
@@ -60,5 +62,19 @@ main(void)
 	ok(etag_list_matches("*", NULL), "star, for a value without a tag");
 	ok(!etag_list_matches("\"a-1\", W/\"\"", NULL), "no tag in a list, for a value without a tag");
 	ok(!etag_list_matches("", "\"a-1\""), "empty header");
+
+	ok(etag_make(tag, sizeof(tag), "ba-1f2e", 3), "an id of tchar");
+	is_str(tag, "\"ba-1f2e-3\"", "quoted id and revision");
+	ok(etag_make(tag, sizeof(tag), "a!#$%&'()*+,/:;<=>?@[\\]^`{|}~", 1), "every other visible byte");
+	ok(!etag_make(tag, sizeof(tag), "ba\r\nX-Evil: 1", 1), "CR LF in the id");
+	is_str(tag, "", "no tag left behind");
+	ok(!etag_make(tag, sizeof(tag), "b\"a", 1), "a quote in the id");
+	ok(!etag_make(tag, sizeof(tag), "b a", 1), "a space in the id");
+	ok(!etag_make(tag, sizeof(tag), "b\ta", 1), "a tab in the id");
+	ok(!etag_make(tag, sizeof(tag), "b\x7f", 1), "DEL in the id");
+	ok(!etag_make(tag, sizeof(tag), "b\xc3\xa4", 1), "non-ASCII in the id");
+	ok(etag_make(tag, 9, "abcd", 1), "a tag that just fits, with its NUL");
+	ok(!etag_make(tag, 8, "abcd", 1), "a tag one byte too long");
+	is_str(tag, "", "no truncated tag");
 	return done_testing();
 }

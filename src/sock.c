@@ -6,6 +6,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -100,6 +101,11 @@ sock_unix(const char *path, unsigned mode, uid_t uid, gid_t gid)
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
+	/* An empty path would bind an abstract socket, which any local process can reach. */
+	if (path[0] == '\0') {
+		log_error("--listen unix: wants a path");
+		return -1;
+	}
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		log_error("socket path too long: %s", path);
 		return -1;
@@ -125,6 +131,24 @@ err:
 	return -1;
 }
 
+/* A TCP port: decimal digits, 1 to 65535. */
+static bool
+port_valid(const char *s)
+{
+	unsigned long	n = 0;
+
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		n = n * 10 + (unsigned long)(*s - '0');
+		if (n > 65535)
+			return false;
+	}
+	return n > 0;
+}
+
 static int
 sock_inet(const char *spec)
 {
@@ -137,6 +161,11 @@ sock_inet(const char *spec)
 	if (colon == NULL || colon == spec || colon[1] == '\0' ||
 	    (hlen = (size_t)(colon - spec)) >= sizeof(host)) {
 		log_error("--listen wants unix:/path or HOST:PORT, not \"%s\"", spec);
+		return -1;
+	}
+	/* getaddrinfo() takes any number as a service and keeps only its low 16 bits. */
+	if (!port_valid(colon + 1)) {
+		log_error("--listen wants a port from 1 to 65535, not \"%s\"", colon + 1);
 		return -1;
 	}
 	/* "[::1]:9000": brackets keep the colons of an IPv6 address apart from the port. */

@@ -454,6 +454,17 @@ suite('security', {}, (s, test) => {
 			assert.match(p.output(), /--socket-mode/);
 		});
 
+	for (const bad of ['127.0.0.1:70000', '127.0.0.1:65536', '127.0.0.1:0', '127.0.0.1:9x', 'unix:'])
+		test(`--listen ${bad} is refused at start, exit status not 0, a clear message`, async () => {
+			const user = isRoot ? ['--user', await clusterUser()] : [];
+			const p = await vardataByHand(['--db', s.conninfo, '--listen', bad, '--workers', '1', ...user]);
+			const r = await waitExit(p);
+			assert.notEqual(r, 'timeout', 'it exits');
+			assert.ok(r.code !== 0 && r.code !== null, `exit status ${JSON.stringify(r)}: ${p.output()}`);
+			assert.match(p.output(), /--listen (wants a port from 1 to 65535|unix: wants a path)/);
+			assert.doesNotMatch(p.output(), /starting \d+ workers/, 'no worker started');
+		});
+
 	// ---- seccomp ----
 
 	test('every worker of the suite runs under the seccomp filter; the supervisor does not need it', async () => {

@@ -199,6 +199,12 @@ supervisor_run(const struct vd_conf *conf, int listen_fd)
 		log_error("out of memory");
 		return EXIT_FAILURE;
 	}
+	/*
+	 * A SIGCHLD ignored by whoever started us survives execve(), and then
+	 * the kernel reaps the workers itself: waitpid() would never report
+	 * one, none would be replaced, and a stop would wait for them forever.
+	 */
+	signal(SIGCHLD, SIG_DFL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);

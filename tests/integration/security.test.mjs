@@ -11,7 +11,7 @@ import path from 'node:path';
 import { before } from 'node:test';
 import { BIN, SRCDIR, clusterUser, isRoot, run, suite } from './harness.mjs';
 import { assertError } from './expect.mjs';
-import { childrenOf, gidsOf, pollUntil, uidOfUser, uidsOf, waitWorkers } from './lib/procs.mjs';
+import { ageMs, childrenOf, gidsOf, pollUntil, uidOfUser, uidsOf, waitWorkers } from './lib/procs.mjs';
 import { rawExchange, rawPost, rawRequest } from './lib/raw.mjs';
 import { checkSql } from './lib/sqlcheck.mjs';
 
@@ -464,6 +464,37 @@ suite('security', {}, (s, test) => {
 			assert.match(p.output(), /--listen (wants a port from 1 to 65535|unix: wants a path)/);
 			assert.doesNotMatch(p.output(), /starting \d+ workers/, 'no worker started');
 		});
+
+	// A SIGCHLD ignored by the parent survives execve(); the supervisor must
+	// still see its workers die, replace them, and stop.
+	test('started with SIGCHLD ignored: a killed worker is replaced, and SIGTERM stops the pool', async () => {
+		const ignoring = ['perl', '-e', '$SIG{CHLD} = "IGNORE"; exec @ARGV or die "exec: $!"'];
+		const status = (await run(ignoring[0], [...ignoring.slice(1), 'cat', '/proc/self/status'])).stdout.toString();
+		const ign = BigInt(`0x${/^SigIgn:\s+([0-9a-f]+)$/m.exec(status)[1]}`);
+		assert.ok((ign & (1n << 16n)) !== 0n, 'the wrapper hands on SIGCHLD (17) ignored');
+		const sock = path.join(s.dir, 'sigchld.sock');
+		const user = isRoot ? ['--user', await clusterUser()] : [];
+		const p = await vardataByHand(['--db', s.conninfo, '--listen', `unix:${sock}`, '--workers', '1', ...user], ignoring);
+		let stopped;
+		try {
+			const [first] = await waitWorkers(p.child.pid, 1);
+			// Past the crash-loop guard (1 s after its start), so the replacement is not delayed on purpose.
+			await pollUntil(() => /connected to the database/.test(p.output()), PROC_DEADLINE_MS);
+			await pollUntil(() => (ageMs(first) > 1500 ? true : null), PROC_DEADLINE_MS);
+			process.kill(first, 'SIGKILL');
+			const next = await pollUntil(async () => {
+				const c = await childrenOf(p.child.pid);
+				return c.length === 1 && c[0] !== first ? c[0] : null;
+			}, PROC_DEADLINE_MS);
+			assert.ok(next, `the killed worker ${first} was replaced: ${p.output()}`);
+			assert.match(p.output(), new RegExp(`worker ${first} killed by signal 9; replacing it`));
+		} finally {
+			p.child.kill('SIGTERM');
+			stopped = await waitExit(p);
+		}
+		assert.deepEqual(stopped, { code: 0, signal: null }, `exit after SIGTERM: ${p.output()}`);
+		assert.doesNotMatch(p.output(), /shutdown timeout/);
+	});
 
 	// ---- seccomp ----
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "conf.h"
 #include "defaults.h"
@@ -324,11 +325,6 @@ file_value(struct request *req, const struct upload *up, const struct vd_limits 
 		upload_error(req, up->filename_err, limits);
 		return up->filename_err;
 	}
-	if (up->filename == NULL || up->filename_len == 0) {
-		resp_error(&req->resp, VD_ERR_INVALID, "Cannot create file without filename! "
-		    "Please set a name into ValueInfo with key filename");
-		return VD_ERR_INVALID;
-	}
 	memset(&m, 0, sizeof(m));
 	if (up->content_type != NULL) {
 		if ((e = mime_parse(up->content_type, strlen(up->content_type), &m)) != VD_OK)
@@ -339,6 +335,13 @@ file_value(struct request *req, const struct upload *up, const struct vd_limits 
 		e = VD_ERR_MIME;
 		if (enc != NULL && !mime_token_valid(enc->value, enc->value_len))
 			goto err;
+	}
+	/* Checked after the mime type, as Camunda does (VariableValueDto.fromFormPart, then the value). */
+	if (up->filename == NULL || up->filename_len == 0) {
+		mime_free(&m);
+		resp_error(&req->resp, VD_ERR_INVALID, "Cannot create file without filename! "
+		    "Please set a name into ValueInfo with key filename");
+		return VD_ERR_INVALID;
 	}
 	e = VD_ERR_NOMEM;
 	if (asprintf(text2, "%s#%s", base, enc ? enc->value : "") < 0) {
@@ -457,6 +460,23 @@ json_value(struct request *req, const struct upload *up, const struct vd_limits 
 	return VD_OK;
 }
 
+/* Whether a Content-Type that failed to parse names multipart/form-data before its parameters. */
+static bool
+is_form_data(const char *ct)
+{
+	static const char	 type[] = "multipart/form-data";
+	const char		*rest;
+
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (strncasecmp(ct, type, sizeof(type) - 1) != 0)
+		return false;
+	rest = ct + sizeof(type) - 1;
+	while (*rest == ' ' || *rest == '\t')
+		rest++;
+	return *rest == ';';
+}
+
 /* The request's Content-Type must be multipart/form-data with a boundary (spec section 6). */
 static bool
 post_boundary(struct request *req, struct mime *m, const struct mime_param **boundary)
@@ -464,7 +484,12 @@ post_boundary(struct request *req, struct mime *m, const struct mime_param **bou
 	const char	*ct = req->content_type ? req->content_type : "";
 
 	memset(m, 0, sizeof(*m));
-	if (mime_parse(ct, strlen(ct), m) != VD_OK || strcmp(m->base, "multipart/form-data") != 0) {
+	if (mime_parse(ct, strlen(ct), m) != VD_OK) {
+		/* multipart/form-data with broken parameters has no usable boundary: malformed, not another type. */
+		resp_error(&req->resp, is_form_data(ct) ? VD_ERR_MULTIPART : VD_ERR_MEDIA_TYPE, NULL);
+		return false;
+	}
+	if (strcmp(m->base, "multipart/form-data") != 0) {
 		resp_error(&req->resp, VD_ERR_MEDIA_TYPE, NULL);
 		return false;
 	}

@@ -28,13 +28,19 @@ struct reader {
 	size_t			 json_len;
 };
 
+/*
+ * Whether a part's Content-Type contains what, as Camunda looks for it:
+ * in any case for the JSON of the type form, whose media type it
+ * lower-cases first, but as written for text/plain (MultipartFormData's
+ * FormPart uses String.contains).
+ */
 static bool
-ct_contains(const char *ct, size_t len, const char *what)
+ct_contains(const char *ct, size_t len, const char *what, bool any_case)
 {
 	size_t	n = strlen(what), i;
 
 	for (i = 0; ct != NULL && i + n <= len; i++)
-		if (strncasecmp(ct + i, what, n) == 0)
+		if ((any_case ? strncasecmp(ct + i, what, n) : strncmp(ct + i, what, n)) == 0)
 			return true;
 	return false;
 }
@@ -91,7 +97,7 @@ data_begin(struct reader *rd, const struct mp_part *p)
 		return VD_ERR_NOMEM;
 	up->has_data = true;
 	up->json = JSON_UNCHECKED;
-	rd->json_on = ct_contains(p->content_type, p->content_type_len, "application/json");
+	rd->json_on = ct_contains(p->content_type, p->content_type_len, "application/json", true);
 	if (rd->json_on) {
 		jsonck_init(&rd->json);
 		rd->json_len = 0;
@@ -113,7 +119,7 @@ on_part_begin(void *arg, const struct mp_part *p)
 	rd->field.present = true;
 	/* Camunda reads a part as text when it has no type or a text/plain one. */
 	rd->field.is_text = p->content_type == NULL ||
-	    ct_contains(p->content_type, p->content_type_len, "text/plain");
+	    ct_contains(p->content_type, p->content_type_len, "text/plain", false);
 	snprintf(rd->field.part, sizeof(rd->field.part), "%.*s", (int)p->name_len, p->name);
 	if ((rd->field.value = malloc(rd->limits->max_field + 1)) == NULL)
 		return VD_ERR_NOMEM;

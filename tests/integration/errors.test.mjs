@@ -154,6 +154,17 @@ suite('POST errors', {}, (s, test) => {
 		await nothingStored(t, 'm');
 	});
 
+	// The type is multipart/form-data, so the request is multipart; only
+	// its parameters are broken, which leaves no usable boundary.
+	for (const ct of ['multipart/form-data; boundary=', 'multipart/form-data; boundary', 'multipart/form-data; boundary="abc',
+		'Multipart/Form-Data ; boundary="a"b'])
+		test(`request Content-Type "${ct}" -> 400 "multipart/form-data cannot be processed", not 415`, async () => {
+			const t = await target();
+			const body = Buffer.from('--abc\r\nContent-Disposition: form-data; name="data"\r\n\r\nx\r\n--abc--\r\n');
+			assertError(await s.postRaw(t.url('m'), body, ct), 400, 'RestException', MALFORMED);
+			await nothingStored(t, 'm');
+		});
+
 	test('a truncated body (no close delimiter) -> 400 "multipart/form-data cannot be processed"', async () => {
 		const t = await target();
 		const body = Buffer.from('--abc\r\nContent-Disposition: form-data; name="data"\r\n\r\nhalf a val');
@@ -195,7 +206,9 @@ suite('POST errors', {}, (s, test) => {
 		await nothingStored(t, 'm');
 	});
 
-	for (const ct of ['application/json', 'text/html', 'application/octet-stream']) {
+	// Camunda's FormPart takes a part as text when its Content-Type contains
+	// "text/plain" as written (String.contains): TEXT/PLAIN is not text.
+	for (const ct of ['application/json', 'text/html', 'application/octet-stream', 'TEXT/PLAIN', 'Text/Plain; charset=UTF-8']) {
 		test(`valueType part with Content-Type ${ct} -> 400 "Form part with name 'valueType' must have a text/plain value"`, async () => {
 			const t = await target();
 			assertError(await s.postMultipart(t.url('m'), [dataPart, { name: 'valueType', contentType: ct, data: 'Bytes' }]),
@@ -243,6 +256,17 @@ suite('POST errors', {}, (s, test) => {
 			await nothingStored(t, 'm');
 		});
 	}
+
+	// Camunda parses the data part's mime type before it builds the File
+	// value, which is where a missing filename is found.
+	test('File without a filename and with an invalid data Content-Type -> 400 "Invalid mime type given"', async () => {
+		const t = await target();
+		assertError(await s.postMultipart(t.url('m'), [
+			{ name: 'data', contentType: 'bad', data: 'no name' },
+			{ name: 'valueType', data: 'File' },
+		]), 400, 'RestException', 'Invalid mime type given');
+		await nothingStored(t, 'm');
+	});
 
 	test('File without a filename -> 400 "Cannot create file without filename! ..."', async () => {
 		const t = await target();

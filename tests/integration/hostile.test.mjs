@@ -253,17 +253,17 @@ function rows() {
 	}
 	get('raw byte 0xFF in the path', bytes(`${E}/task/${TASK}/localVariables/\xff/data`), badPath);
 	get('raw overlong sequence in the path', bytes(`${E}/task/${TASK}/localVariables/\xc0\xaf/data`), badPath);
-	get('%00 in the path', url('a%00b'), nginxPage(400));
-	get('bad escape %G1 in the path', url('%G1'), nginxPage(400));
-	get('cut escape % at the end of a segment', url('a%'), nginxPage(400));
-	get('raw control byte in the path', bytes(`${E}/task/${TASK}/localVariables/a\x01b/data`), nginxPage(400));
-	get('raw space in the path', `${E}/task/${TASK}/localVariables/a b/data`, nginxPage(400));
+	get('%00 in the path', url('a%00b'), nginxJson(400, 'the request is malformed'));
+	get('bad escape %G1 in the path', url('%G1'), nginxJson(400, 'the request is malformed'));
+	get('cut escape % at the end of a segment', url('a%'), nginxJson(400, 'the request is malformed'));
+	get('raw control byte in the path', bytes(`${E}/task/${TASK}/localVariables/a\x01b/data`), nginxJson(400, 'the request is malformed'));
+	get('raw space in the path', `${E}/task/${TASK}/localVariables/a b/data`, nginxJson(400, 'the request is malformed'));
 	get('".." segment inside the API path', `${E}/task/../task/${TASK}/localVariables/v/data`, noRoute);
 	get('"." segment inside the API path', `${E}/task/./${TASK}/localVariables/v/data`, noRoute);
 	get('%2e%2e as the task id', `${E}/task/%2e%2e/localVariables/v/data`, noRoute);
 	get('%2E as the variable name', url('%2E'), noRoute);
 	get('".." climbing out of the API prefix', `${E}/../etc/passwd`, nginxJson(404, 'no resource at this path'));
-	get('".." climbing above the root', `${E}/../../../etc/passwd`, nginxPage(400));
+	get('".." climbing above the root', `${E}/../../../etc/passwd`, nginxJson(400, 'the request is malformed'));
 	get('empty segment for the task id', `${E}/task//localVariables/v/data`, noRoute);
 	get('empty variable name', `${E}/task/${TASK}/localVariables//data`, noRoute);
 	get('one trailing slash: the same resource, as in Camunda', `${url('v')}/`,
@@ -292,7 +292,7 @@ function rows() {
 		err(404, 'InvalidRequestException', `task variable with name ${long} does not exist`));
 	get('5,000-character variable-instance id', `${E}/variable-instance/${long}/data`,
 		err(404, 'InvalidRequestException', `Variable instance with Id '${long}' does not exist.`));
-	get('request line over large_client_header_buffers', `${E}/task/${'a'.repeat(9000)}/localVariables/v/data`, nginxPage(414));
+	get('request line over large_client_header_buffers', `${E}/task/${'a'.repeat(9000)}/localVariables/v/data`, nginxJson(414, 'the request line is too long'));
 
 	// -- valid writes with SQL metacharacters: stored verbatim --
 	add('SQL metacharacters in the variable name are a name like any other',
@@ -313,16 +313,16 @@ function rows() {
 	for (const cut of [10, Math.floor(framed.length / 2), framed.length - 3])
 		post(`Content-Length ${cut} shorter than the body (${framed.length})`, framed, malformed(), CT, { contentLength: cut });
 	post('Content-Length longer than the body, client ends its side', framed, closed(), CT, { contentLength: framed.length + 100, halfClose: true });
-	post('Content-Length negative', framed, nginxPage(400), CT, { contentLength: '-1' });
-	post('Content-Length not a number', framed, nginxPage(400), CT, { contentLength: '12abc' });
-	post('Content-Length given twice', framed, nginxPage(400), CT, { headers: [['Content-Length', String(framed.length)]] });
-	post('Content-Length and Transfer-Encoding both', chunked(framed), nginxPage(400), CT,
+	post('Content-Length negative', framed, nginxJson(400, 'the request is malformed'), CT, { contentLength: '-1' });
+	post('Content-Length not a number', framed, nginxJson(400, 'the request is malformed'), CT, { contentLength: '12abc' });
+	post('Content-Length given twice', framed, nginxJson(400, 'the request is malformed'), CT, { headers: [['Content-Length', String(framed.length)]] });
+	post('Content-Length and Transfer-Encoding both', chunked(framed), nginxJson(400, 'the request is malformed'), CT,
 		{ headers: [['Transfer-Encoding', 'chunked']] });
 	post('chunked body, truncated multipart inside', chunked(framed.subarray(0, framed.length - 10), 7), malformed(), CT,
 		{ contentLength: null, headers: [['Transfer-Encoding', 'chunked']] });
 	post('chunked body with 10,000 parts inside', chunked(many(10_000), 1000), err(400, 'RestException', /--max-parts/), CT,
 		{ contentLength: null, headers: [['Transfer-Encoding', 'chunked']] });
-	post('chunked body with a bad chunk size', bytes('zz\r\nabc\r\n0\r\n\r\n'), nginxPage(400), CT,
+	post('chunked body with a bad chunk size', bytes('zz\r\nabc\r\n0\r\n\r\n'), nginxJson(400, 'the request is malformed'), CT,
 		{ contentLength: null, headers: [['Transfer-Encoding', 'chunked']] });
 	post('chunked body without its last chunk, client ends its side', bytes('5\r\nhello\r\n'), closed(), CT,
 		{ contentLength: null, headers: [['Transfer-Encoding', 'chunked']], halfClose: true });
@@ -341,8 +341,8 @@ function rows() {
 		rawPost(url(STREAMED_CUT), megaBody.subarray(0, 600_000), CT, { contentLength: megaBody.length }), closed(),
 		{ halfClose: true });
 	post('a megabyte streamed, complete, is stored', megaBody, stored('streamed', mega));
-	post('request Content-Type with a bare CR', framed, nginxPage(400), `${CT}\rX-Injected: 1`);
-	post('request Content-Type with NUL', framed, nginxPage(400), `${CT}\0`);
+	post('request Content-Type with a bare CR', framed, nginxJson(400, 'the request is malformed'), `${CT}\rX-Injected: 1`);
+	post('request Content-Type with NUL', framed, nginxJson(400, 'the request is malformed'), `${CT}\0`);
 	return r;
 }
 

@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { delay, multipart, suite } from './harness.mjs';
+import { multipart, suite } from './harness.mjs';
 import { send } from './lib/load.mjs';
 import { childrenOf, freeze, pendingConnections, pollUntil, signal, socketCount } from './lib/procs.mjs';
 
@@ -117,7 +117,9 @@ suite('pipelined requests on one worker', { workers: 1, vardataArgs: ['--pipelin
 			// Its sockets: the listening one, the database connection and one per request it holds.
 			const full = await pollUntil(async () => ((await socketCount(worker)) === DEPTH + 2 ? true : null), 20_000);
 			assert.ok(full, `the worker took ${DEPTH} requests (sockets now: ${await socketCount(worker)})`);
-			await delay(300);
+			// Every other request has reached the socket and waits in its queue, not in the worker.
+			const queued = await pollUntil(() => (pendingConnections(s.socketPath) === sent.length - DEPTH ? true : null), 20_000);
+			assert.ok(queued, `${sent.length - DEPTH} requests queued (now ${pendingConnections(s.socketPath)})`);
 			assert.equal(await socketCount(worker), DEPTH + 2, `still ${DEPTH}: the others wait for a free slot`);
 		} finally {
 			await release();
@@ -136,7 +138,8 @@ suite('pipelined requests on one worker', { workers: 1, vardataArgs: ['--pipelin
 		let sent;
 		try {
 			sent = fire([post('posted0', posted[0]), post('posted1', posted[1])]);
-			await pollUntil(async () => ((await socketCount(worker)) > 2 ? true : null), 20_000);
+			const taken = await pollUntil(async () => ((await socketCount(worker)) > 2 ? true : null), 20_000);
+			assert.ok(taken, 'the worker holds requests while the database waits');
 		} finally {
 			await release();
 		}

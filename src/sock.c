@@ -6,7 +6,6 @@
 #include <sys/un.h>
 
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "defaults.h"
 #include "log.h"
 #include "sock.h"
@@ -131,24 +131,6 @@ err:
 	return -1;
 }
 
-/* A TCP port: decimal digits, 1 to 65535. */
-static bool
-port_valid(const char *s)
-{
-	unsigned long	n = 0;
-
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		n = n * 10 + (unsigned long)(*s - '0');
-		if (n > 65535)
-			return false;
-	}
-	return n > 0;
-}
-
 static int
 sock_inet(const char *spec)
 {
@@ -157,6 +139,7 @@ sock_inet(const char *spec)
 	const char	*colon = strrchr(spec, ':');
 	size_t		 hlen;
 	int		 fd = -1, one = 1, rc;
+	unsigned	 port;
 
 	if (colon == NULL || colon == spec || colon[1] == '\0' ||
 	    (hlen = (size_t)(colon - spec)) >= sizeof(host)) {
@@ -164,7 +147,7 @@ sock_inet(const char *spec)
 		return -1;
 	}
 	/* getaddrinfo() takes any number as a service and keeps only its low 16 bits. */
-	if (!port_valid(colon + 1)) {
+	if (!conf_parse_uint(colon + 1, 1, 65535, &port)) {
 		log_error("--listen wants a port from 1 to 65535, not \"%s\"", colon + 1);
 		return -1;
 	}

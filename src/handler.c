@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "conf.h"
 #include "defaults.h"
@@ -460,21 +459,23 @@ json_value(struct request *req, const struct upload *up, const struct vd_limits 
 	return VD_OK;
 }
 
-/* Whether a Content-Type that failed to parse names multipart/form-data before its parameters. */
+/*
+ * Whether a Content-Type that failed to parse names multipart/form-data
+ * before its parameters: its type and subtype, up to the first ';' (no
+ * quoted string can come before it), parsed on their own.
+ */
 static bool
-is_form_data(const char *ct)
+names_form_data(const char *ct)
 {
-	static const char	 type[] = "multipart/form-data";
-	const char		*rest;
+	struct mime	type;
+	bool		yes;
 
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	if (strncasecmp(ct, type, sizeof(type) - 1) != 0)
+	memset(&type, 0, sizeof(type));
+	if (mime_parse(ct, strcspn(ct, ";"), &type) != VD_OK)
 		return false;
-	rest = ct + sizeof(type) - 1;
-	while (*rest == ' ' || *rest == '\t')
-		rest++;
-	return *rest == ';';
+	yes = strcmp(type.base, "multipart/form-data") == 0;
+	mime_free(&type);
+	return yes;
 }
 
 /* The request's Content-Type must be multipart/form-data with a boundary (spec section 6). */
@@ -486,7 +487,7 @@ post_boundary(struct request *req, struct mime *m, const struct mime_param **bou
 	memset(m, 0, sizeof(*m));
 	if (mime_parse(ct, strlen(ct), m) != VD_OK) {
 		/* multipart/form-data with broken parameters has no usable boundary: malformed, not another type. */
-		resp_error(&req->resp, is_form_data(ct) ? VD_ERR_MULTIPART : VD_ERR_MEDIA_TYPE, NULL);
+		resp_error(&req->resp, names_form_data(ct) ? VD_ERR_MULTIPART : VD_ERR_MEDIA_TYPE, NULL);
 		return false;
 	}
 	if (strcmp(m->base, "multipart/form-data") != 0) {

@@ -48,6 +48,8 @@ readonly sweep_workers=(1 2 4 8) latency_connections=(1 16 64)
 write_tasks=64
 # Other process instances around the benchmark's own (sql/fixtures.sql).
 readonly filler=5000
+# Measurement 3's URL, under the vardata server block.
+readonly big_path=/engine-rest/task/bench-task/variables/big/data
 # The row id under which measurement 4's reference loads the large value.
 readonly copy_id=bench-copy
 
@@ -688,6 +690,23 @@ load_big_value() {
 	pg_psql -f "$here/sql/big.sql" >/dev/null
 }
 
+# Runs $reps pairs of the one-transfer commands $1 (the reference) and $2
+# (vardata), each given the pair's number; the first of each pair
+# alternates, so that the disk's moods (the time a 256 MiB transfer takes
+# varies by a factor of two from one minute to the next here) fall on both.
+in_turns() {
+	local i
+	for ((i = 1; i <= reps; i++)); do
+		if ((i % 2)); then
+			"$1" "$i"
+			"$2" "$i"
+		else
+			"$2" "$i"
+			"$1" "$i"
+		fi
+	done
+}
+
 # One timed COPY TO of measurement 3's reference.
 copy_out_once() {
 	printf '%s\n' "$(timed copy_out_discard)" >>"$tmp/copyout.times"
@@ -697,7 +716,7 @@ copy_out_once() {
 # as the reference is around psql, so that both sides pay for starting
 # their client and connecting.
 get_big_once() {
-	local url=$1 out code size secs
+	local url=$vd_url$big_path out code size secs
 	out=$(timed curl -sS -o /dev/null -w '%{http_code} %{size_download}\n' "$url")
 	{ read -r code size; read -r secs; } <<<"$out"
 	[[ $code == 200 && $size == "$big_size" ]] || die "GET $url: status $code, $size bytes"
@@ -714,9 +733,9 @@ workers_hwm() {
 	printf '%s\n' "$max"
 }
 
-# Measurement 3 and its reference take turns, as measurement 4's do.
+# Measurement 3 and its reference, in turns.
 measure_big_get() {
-	local url=$vd_url/engine-rest/task/bench-task/variables/big/data i n sum
+	local url=$vd_url$big_path n sum
 	pools "$workers" fresh
 	R[bigget.hwm0]=$(workers_hwm)
 	# Untimed first passes: each side's bytes are checked, and each finds
@@ -727,15 +746,7 @@ measure_big_get() {
 	[[ $sum == "$big_md5" ]] || die "GET $url returned other bytes than stored"
 	: >"$tmp/copyout.times"
 	: >"$tmp/get.times"
-	for ((i = 1; i <= reps; i++)); do
-		if ((i % 2)); then
-			copy_out_once
-			get_big_once "$url"
-		else
-			get_big_once "$url"
-			copy_out_once
-		fi
-	done
+	in_turns copy_out_once get_big_once
 	R[bigget.hwm1]=$(workers_hwm)
 	transfer_rate bigget.ref "$tmp/copyout.times"
 	transfer_rate bigget.vd "$tmp/get.times"
@@ -776,24 +787,13 @@ post_big_once() {
 	printf '%s\n' "$secs" >>"$tmp/post.times"
 }
 
-# Measurement 4 and its reference take turns, the first of each pair
-# alternating, so that the disk's moods (the time a 256 MiB insert takes
-# varies by a factor of two from one minute to the next here) fall on both.
+# Measurement 4 and its reference, in turns.
 measure_big_post() {
-	local i
 	pools "$workers" fresh
 	R[bigpost.hwm0]=$(workers_hwm)
 	: >"$tmp/copyin.times"
 	: >"$tmp/post.times"
-	for ((i = 1; i <= reps; i++)); do
-		if ((i % 2)); then
-			copy_in_once "$i"
-			post_big_once "$i"
-		else
-			post_big_once "$i"
-			copy_in_once "$i"
-		fi
-	done
+	in_turns copy_in_once post_big_once
 	R[bigpost.hwm1]=$(workers_hwm)
 	[[ $(copied_md5 bench-ref-1) == "$big_md5" ]] || die "COPY FROM did not load the large value"
 	[[ $(pg_value "select md5(b.bytes_) || ' ' || v.type_ || ' ' || v.text_ from act_ru_variable v

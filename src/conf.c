@@ -91,9 +91,6 @@ conf_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	case 'm': case 'M':
 		mul = 1024 * 1024;
 		break;
-	case 'g': case 'G':
-		mul = 1024 * 1024 * 1024;
-		break;
 	default:
 		return false;
 	}
@@ -169,7 +166,8 @@ usage(FILE *f, const char *prog)
 
 	fprintf(f, "usage: %s [options]\n\n", prog);
 	for (i = 0; i < NOPTS; i++)
-		fprintf(f, "  --%-17s %s\n", opts[i].name, opts[i].help);
+		fprintf(f, "  %s--%-17s %s\n", opts[i].id == OPT_HELP ? "-h, " : "    ", opts[i].name,
+		    opts[i].help);
 	fprintf(f, "\nEvery option can also be set with VARDATA_<OPTION> "
 	    "(upper case, '-' as '_'); the command line wins.\n");
 }
@@ -194,6 +192,7 @@ conf_apply(struct vd_conf *conf, enum opt_id id, const char *val, char *errbuf, 
 {
 	struct vd_limits	*l = &conf->limits;
 	uint64_t		 v = 0;
+	unsigned		 u = 0;
 	bool			 good = true;
 
 	switch (id) {
@@ -240,16 +239,16 @@ conf_apply(struct vd_conf *conf, enum opt_id id, const char *val, char *errbuf, 
 		good = conf_parse_size(val, 1, VD_DEFAULT_MAX_BODY, &l->max_body);
 		break;
 	case OPT_MAX_PARTS:
-		good = conf_parse_size(val, 1, 10000, &v);
-		l->max_parts = (size_t)v;
+		good = conf_parse_uint(val, 1, 10000, &u);
+		l->max_parts = u;
 		break;
 	case OPT_MAX_PART_HEADER:
 		good = conf_parse_size(val, 64, 1024 * 1024, &v);
 		l->max_part_header = (size_t)v;
 		break;
 	case OPT_MAX_FILENAME:
-		good = conf_parse_size(val, 1, VD_DEFAULT_MAX_FILENAME, &v);
-		l->max_filename = (size_t)v;
+		good = conf_parse_uint(val, 1, VD_DEFAULT_MAX_FILENAME, &u);
+		l->max_filename = u;
 		break;
 	case OPT_MAX_FIELD:
 		good = conf_parse_size(val, 64, 1024 * 1024, &v);
@@ -268,41 +267,64 @@ conf_apply(struct vd_conf *conf, enum opt_id id, const char *val, char *errbuf, 
 	return good;
 }
 
-/* VARDATA_MAX_PART_HEADER for "max-part-header". */
+/* The environment variable of an option: VARDATA_MAX_PART_HEADER for "max-part-header". */
 static const char *
-conf_env(const char *name)
+conf_env(const char *name, char *key, size_t keysz)
 {
-	char	key[64] = "VARDATA_";
-	size_t	n = strlen(key);
+	size_t	n = (size_t)snprintf(key, keysz, "VARDATA_");
 
-	for (; *name != '\0' && n < sizeof(key) - 1; name++)
+	for (; *name != '\0' && n < keysz - 1; name++)
 		key[n++] = *name == '-' ? '_' : (char)toupper((unsigned char)*name);
 	key[n] = '\0';
 	return getenv(key);
 }
 
-static bool
+/*
+ * A flag in the environment: 1 if on, 0 if off, -1 for anything else, which
+ * is refused rather than read as off (VARDATA_SECCOMP=enabled must not
+ * leave the filter out without a word).
+ */
+static int
 conf_env_flag(const char *v)
 {
-	return strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
-	    strcasecmp(v, "yes") == 0 || strcasecmp(v, "on") == 0;
+	static const char *const on[] = { "1", "true", "yes", "on" };
+	static const char *const off[] = { "", "0", "false", "no", "off" };
+	size_t			 i;
+
+	for (i = 0; i < sizeof(on) / sizeof(on[0]); i++)
+		if (strcasecmp(v, on[i]) == 0)
+			return 1;
+	for (i = 0; i < sizeof(off) / sizeof(off[0]); i++)
+		if (strcasecmp(v, off[i]) == 0)
+			return 0;
+	return -1;
 }
 
+/* Options not given on the command line (given[], by option id) from the environment. */
 static bool
-conf_load_env(struct vd_conf *conf, char *errbuf, size_t errsz)
+conf_load_env(struct vd_conf *conf, const bool *given, char *errbuf, size_t errsz)
 {
 	const char	*v;
+	char		 key[64];
 	size_t		 i;
+	int		 flag;
 
 	for (i = 0; i < NOPTS; i++) {
-		if (opts[i].id == OPT_HELP || opts[i].id == OPT_VERSION)
+		if (opts[i].id == OPT_HELP || opts[i].id == OPT_VERSION || given[opts[i].id])
 			continue;
-		if ((v = conf_env(opts[i].name)) == NULL)
+		if ((v = conf_env(opts[i].name, key, sizeof(key))) == NULL)
 			continue;
-		if (!opts[i].has_arg && !conf_env_flag(v))
-			continue;
-		if (!conf_apply(conf, opts[i].id, v, errbuf, errsz))
+		if (!opts[i].has_arg && (flag = conf_env_flag(v)) != 1) {
+			if (flag == 0)
+				continue;
+			snprintf(errbuf, errsz, "invalid value for %s: \"%s\" (1, true, yes, on; "
+			    "0, false, no, off)", key, v);
 			return false;
+		}
+		if (!conf_apply(conf, opts[i].id, v, errbuf, errsz)) {
+			snprintf(errbuf, errsz, "invalid value for %s: \"%s\"", key, v);
+			return false;
+		}
 	}
 	return true;
 }
@@ -311,12 +333,11 @@ enum conf_result
 conf_load(struct vd_conf *conf, int argc, char *argv[], char *errbuf, size_t errsz)
 {
 	struct option	longopts[NOPTS + 1];
+	bool		given[OPT_VERSION + 1] = { false };
 	size_t		i;
 	int		c;
 
 	conf_defaults(conf);
-	if (!conf_load_env(conf, errbuf, errsz))
-		return CONF_ERROR;
 	memset(longopts, 0, sizeof(longopts));
 	for (i = 0; i < NOPTS; i++) {
 		longopts[i].name = opts[i].name;
@@ -341,10 +362,12 @@ conf_load(struct vd_conf *conf, int argc, char *argv[], char *errbuf, size_t err
 		}
 		if (!conf_apply(conf, (enum opt_id)c, optarg, errbuf, errsz))
 			return CONF_ERROR;
+		given[c] = true;
 	}
 	if (optind < argc) {
 		snprintf(errbuf, errsz, "unexpected argument: %s", argv[optind]);
 		return CONF_ERROR;
 	}
-	return CONF_OK;
+	/* The command line wins: the environment only fills in what it left out, and is checked only for that. */
+	return conf_load_env(conf, given, errbuf, errsz) ? CONF_OK : CONF_ERROR;
 }

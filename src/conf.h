@@ -50,8 +50,9 @@ void		 conf_defaults(struct vd_conf *conf);
 
 /*
  * Pure value parsers.  Sizes take a decimal number with an optional suffix
- * k, M, G (powers of 1024); all refuse signs, junk and overflow and check
- * the range [min, max].
+ * k or M (powers of 1024; no size option reaches 1 GiB, so there is no G),
+ * counts take none; all refuse signs, junk and overflow and check the
+ * range [min, max].
  */
 bool	conf_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 bool	conf_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out);

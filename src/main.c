@@ -101,8 +101,10 @@ main(int argc, char *argv[])
 	if ((fd = sock_listen(conf.listen, conf.socket_mode, geteuid() == 0 ? uid : (uid_t)-1,
 	    geteuid() == 0 ? gid : (gid_t)-1)) == -1)
 		return EXIT_FAILURE;
-	if (!drop_privileges(&conf, uid, gid, home))
+	if (!drop_privileges(&conf, uid, gid, home)) {
+		sock_unlink(conf.listen);
 		return EXIT_FAILURE;
+	}
 	/*
 	 * $TMPDIR belongs to whoever started vardata: once it runs as --user,
 	 * that is most likely someone else (root's may be private to root).

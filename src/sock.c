@@ -6,6 +6,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -93,10 +94,65 @@ give_socket(const char *path, uid_t uid)
 	return fchownat(AT_FDCWD, path, uid, (gid_t)-1, AT_SYMLINK_NOFOLLOW);
 }
 
+static void	sock_unlink_made(const char *path);
+
+/* The socket file this process made, so that a shutdown removes that one and no other. */
+static struct {
+	bool	made;
+	dev_t	dev;
+	ino_t	ino;
+} bound;
+
+/*
+ * Clears the way for bind(): nothing at the path, or a socket file that no
+ * server listens on any more (left by a predecessor that was killed), which
+ * is removed.  A socket that takes connections belongs to a running server,
+ * perhaps another vardata started by mistake, and a file of another kind
+ * is not ours to remove: both are refused, and left alone.  The probe is
+ * non-blocking, so a live server with a full queue (EAGAIN) counts as live.
+ */
+static int
+clear_stale(const struct sockaddr_un *sun)
+{
+	const char	*path = sun->sun_path;
+	struct stat	 st;
+	int		 fd, rc, saved;
+
+	if (lstat(path, &st) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISSOCK(st.st_mode)) {
+		log_error("unix:%s exists and is not a socket; not removing it", path);
+		errno = EEXIST;
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
+		return -1;
+	rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	saved = errno;
+	close(fd);
+	if (rc == 0 || saved == EAGAIN || saved == EINPROGRESS) {
+		log_error("unix:%s: a server is listening there already (another vardata?); "
+		    "not taking its socket", path);
+		errno = EADDRINUSE;
+		return -1;
+	}
+	if (saved != ECONNREFUSED) {
+		log_error("unix:%s: cannot tell whether a server listens there: %s", path,
+		    strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	if (unlink(path) == -1 && errno != ENOENT)
+		return -1;
+	log_info("removed the stale socket unix:%s", path);
+	return 0;
+}
+
 static int
 sock_unix(const char *path, unsigned mode, uid_t uid, gid_t gid)
 {
 	struct sockaddr_un	sun;
+	struct stat		st;
 	int			fd = -1;
 
 	memset(&sun, 0, sizeof(sun));
@@ -114,11 +170,16 @@ sock_unix(const char *path, unsigned mode, uid_t uid, gid_t gid)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		goto err;
 	/* A socket file left by a killed predecessor would make bind() fail. */
-	if (unlink(path) == -1 && errno != ENOENT)
+	if (clear_stale(&sun) == -1)
 		goto err;
 	/* Started as root for --user: the socket is the user's (and its group's, for nginx to join). */
 	if (bind_born_right(fd, &sun, mode, uid != (uid_t)-1 ? gid : (gid_t)-1) == -1)
 		goto err;
+	if (lstat(path, &st) == 0) {
+		bound.made = true;
+		bound.dev = st.st_dev;
+		bound.ino = st.st_ino;
+	}
 	if (uid != (uid_t)-1 && give_socket(path, uid) == -1)
 		goto err;
 	if (listen(fd, VD_DEFAULT_BACKLOG) == -1)
@@ -128,6 +189,7 @@ err:
 	log_error("cannot listen on unix:%s: %s", path, strerror(errno));
 	if (fd != -1)
 		close(fd);
+	sock_unlink_made(path);
 	return -1;
 }
 
@@ -190,10 +252,36 @@ sock_listen(const char *spec, unsigned mode, uid_t uid, gid_t gid)
 	return sock_inet(spec);
 }
 
+/*
+ * Removes the socket file this process made, if the path still names it:
+ * one that another process has put there since (a second instance, after
+ * this one's file was removed by hand) is left alone.
+ */
+static void
+sock_unlink_made(const char *path)
+{
+	struct stat	st;
+
+	if (!bound.made)
+		return;
+	bound.made = false;
+	if (lstat(path, &st) == -1) {
+		if (errno != ENOENT)
+			log_warn("cannot check the socket %s: %s", path, strerror(errno));
+		return;
+	}
+	if (st.st_dev != bound.dev || st.st_ino != bound.ino) {
+		log_warn("unix:%s is no longer the socket this process made; leaving it", path);
+		return;
+	}
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("cannot remove the socket %s: %s (its directory must be writable by --user)",
+		    path, strerror(errno));
+}
+
 void
 sock_unlink(const char *spec)
 {
-	if (spec != NULL && strncmp(spec, "unix:", 5) == 0 && unlink(spec + 5) == -1 && errno != ENOENT)
-		log_warn("cannot remove the socket %s: %s (its directory must be writable by --user)",
-		    spec + 5, strerror(errno));
+	if (spec != NULL && strncmp(spec, "unix:", 5) == 0)
+		sock_unlink_made(spec + 5);
 }

@@ -13,7 +13,10 @@
  * -1 with the reason logged.
  */
 int	sock_listen(const char *spec, unsigned mode, uid_t uid, gid_t gid);
-/* Removes the socket file of a unix: spec (at shutdown). */
+/*
+ * Removes the socket file of a unix: spec (at shutdown, or when the start
+ * fails after the bind), if it is still the one sock_listen() made.
+ */
 void	sock_unlink(const char *spec);
 
 #endif

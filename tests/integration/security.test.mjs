@@ -1,12 +1,14 @@
 // Security (issue 4): no header injection in either direction (spec
 // sections 6 and 7), no SQL built from strings (src/), privileges dropped to
-// --user and refused as root, the unix socket's --socket-mode, and the
+// --user and refused as root, the unix socket's --socket-mode, a --listen
+// path that is another server's socket or not a socket at all, and the
 // seccomp filter on in every worker of the suite.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { before } from 'node:test';
 import { BIN, SRCDIR, clusterUser, isRoot, run, suite } from './harness.mjs';
@@ -464,6 +466,98 @@ suite('security', {}, (s, test) => {
 			assert.match(p.output(), /--listen (wants a port from 1 to 65535|unix: wants a path)/);
 			assert.doesNotMatch(p.output(), /starting \d+ workers/, 'no worker started');
 		});
+
+	// ---- the unix socket's path: another server's socket, or a file, is not ours ----
+
+	// Whether something accepts connections on a unix socket path.
+	const accepting = (sock) => new Promise((resolve) => {
+		const c = net.connect(sock);
+		c.on('connect', () => {
+			c.destroy();
+			resolve(true);
+		});
+		c.on('error', () => resolve(false));
+	});
+
+	test('a second vardata on the suite\'s live socket path refuses to take it; the pool keeps it and serves on', async () => {
+		const ino = fs.statSync(s.socketPath).ino;
+		const user = isRoot ? ['--user', await clusterUser()] : [];
+		const p = await vardataByHand(['--db', s.conninfo, '--listen', `unix:${s.socketPath}`, '--workers', '1', ...user]);
+		const r = await waitExit(p);
+		assert.notEqual(r, 'timeout', 'it exits');
+		assert.ok(r.code !== 0 && r.code !== null, `exit status ${JSON.stringify(r)}: ${p.output()}`);
+		assert.match(p.output(), /a server is listening there already \(another vardata\?\); not taking its socket/);
+		assert.doesNotMatch(p.output(), /starting \d+ workers/, 'no worker started');
+		assert.equal(fs.statSync(s.socketPath).ino, ino, 'the pool\'s socket file is untouched');
+		// vardata's own 404 for a variable that is not there: the pool answers.
+		const got = await rawExchange(s.port, rawRequest({ target: url('no-such-variable') }));
+		assert.equal(got.status, 404, `the pool still serves through nginx: ${got.status}`);
+		assert.match(got.body.toString(), /"type":"InvalidRequestException"/);
+	});
+
+	test('a file that is not a socket at the --listen path is refused and left as it was', async () => {
+		const sock = path.join(s.dir, 'not-a-socket.sock');
+		await fsp.writeFile(sock, 'precious');
+		const user = isRoot ? ['--user', await clusterUser()] : [];
+		const p = await vardataByHand(['--db', s.conninfo, '--listen', `unix:${sock}`, '--workers', '1', ...user]);
+		const r = await waitExit(p);
+		assert.notEqual(r, 'timeout', 'it exits');
+		assert.ok(r.code !== 0 && r.code !== null, `exit status ${JSON.stringify(r)}: ${p.output()}`);
+		assert.match(p.output(), new RegExp(`unix:${sock} exists and is not a socket; not removing it`));
+		assert.equal(await fsp.readFile(sock, 'utf8'), 'precious', 'the file is unchanged');
+	});
+
+	test('a stale socket file (nobody listens on it) is replaced, and the new pool serves on it', async () => {
+		const sock = path.join(s.dir, 'stale.sock');
+		// perl leaves its listening socket's file behind when it exits.
+		await run('perl', ['-MIO::Socket::UNIX', '-e',
+			'IO::Socket::UNIX->new(Type => SOCK_STREAM(), Local => $ARGV[0], Listen => 1) or die "listen: $!"', sock]);
+		assert.ok(fs.statSync(sock).isSocket(), 'a socket file is left');
+		assert.equal(await accepting(sock), false, 'nobody listens on it');
+		const user = isRoot ? ['--user', await clusterUser()] : [];
+		const p = await vardataByHand(['--db', s.conninfo, '--listen', `unix:${sock}`, '--workers', '1', ...user]);
+		let served;
+		try {
+			served = await pollUntil(async () => /starting 1 workers/.test(p.output()) && await accepting(sock), PROC_DEADLINE_MS);
+		} finally {
+			p.child.kill('SIGTERM');
+		}
+		const r = await waitExit(p);
+		assert.ok(served, `the new pool listens: ${p.output()}`);
+		assert.match(p.output(), new RegExp(`removed the stale socket unix:${sock}`));
+		assert.deepEqual(r, { code: 0, signal: null }, `exit after SIGTERM: ${p.output()}`);
+		assert.equal(fs.existsSync(sock), false, 'its own socket is removed at shutdown');
+	});
+
+	test('at shutdown, a socket that another server has put at the path since is left to it', async () => {
+		const sock = path.join(s.dir, 'replaced.sock');
+		const user = isRoot ? ['--user', await clusterUser()] : [];
+		const args = ['--db', s.conninfo, '--listen', `unix:${sock}`, '--workers', '1', ...user];
+		const first = await vardataByHand(args);
+		let second;
+		let r1;
+		let r2;
+		let kept;
+		try {
+			assert.ok(await pollUntil(() => /starting 1 workers/.test(first.output()), PROC_DEADLINE_MS), first.output());
+			// Its file removed by hand, a second pool binds the path anew.
+			await fsp.unlink(sock);
+			second = await vardataByHand(args);
+			assert.ok(await pollUntil(() => /starting 1 workers/.test(second.output()), PROC_DEADLINE_MS), second.output());
+			first.child.kill('SIGTERM');
+			r1 = await waitExit(first);
+			kept = fs.existsSync(sock) && await accepting(sock);
+		} finally {
+			first.child.kill('SIGTERM');
+			second?.child.kill('SIGTERM');
+		}
+		r2 = second ? await waitExit(second) : null;
+		assert.deepEqual(r1, { code: 0, signal: null }, `the first pool stops: ${first.output()}`);
+		assert.ok(kept, 'the second pool\'s socket survives the first one\'s shutdown');
+		assert.match(first.output(), new RegExp(`unix:${sock} is no longer the socket this process made; leaving it`));
+		assert.deepEqual(r2, { code: 0, signal: null }, `the second pool stops: ${second?.output()}`);
+		assert.equal(fs.existsSync(sock), false, 'the second pool removes its own socket');
+	});
 
 	// A SIGCHLD ignored by the parent survives execve(); the supervisor must
 	// still see its workers die, replace them, and stop.

@@ -59,20 +59,21 @@ main(int argc, char *argv[])
 	char		 err[512], home[PATH_MAX] = "/";
 	int		 fd;
 
+	/* Every line has the shape of the log's, configuration errors too. */
+	log_init();
 	switch (conf_load(&conf, argc, argv, err, sizeof(err))) {
 	case CONF_EXIT:
 		return EXIT_SUCCESS;
 	case CONF_ERROR:
-		fprintf(stderr, "vardata: %s\n", err);
+		log_error("%s", err);
 		return 2;
 	case CONF_OK:
 		break;
 	}
 	if (conf.seccomp && !sandbox_available()) {
-		fprintf(stderr, "vardata: --seccomp: built without libseccomp\n");
+		log_error("--seccomp: built without libseccomp");
 		return 2;
 	}
-	log_init();
 	/* A client that goes away must cost one request, not the worker. */
 	signal(SIGPIPE, SIG_IGN);
 	/* Refuse root before binding, so that a refusal leaves no socket file. */

@@ -420,9 +420,11 @@ serve_loop(struct worker *w, int listen_fd)
 	 * A retiring worker leaves the socket's queue to the others.  When the
 	 * pool stops, connections already queued on the socket were accepted
 	 * by the kernel on our behalf: serve them rather than let the last
-	 * close reset them.  The supervisor has removed the socket's name, so
-	 * none can join, and the non-blocking accept ends with EAGAIN once the
-	 * queue is empty.
+	 * close reset them.  The non-blocking accept ends with EAGAIN once the
+	 * queue is empty.  A unix socket's name is gone by now (the supervisor
+	 * removed it), so none can join; a TCP port, or a socket passed on fd
+	 * 0, takes connections until the last worker has exited, and those that
+	 * came after that worker's last accept are reset then.
 	 */
 	while (stopping && FCGX_Accept_r(&w->slots[0].fr) >= 0) {
 		start(w, &w->slots[0]);

@@ -65,8 +65,16 @@ sandbox_available(void)
 }
 
 /*
+ * The open flags that change a file: a read-only open has none of them.
+ * O_RDONLY is 0, so the access mode alone would let O_RDONLY|O_CREAT make a
+ * file, and O_RDONLY|O_TRUNC empty one.
+ */
+#define OPEN_WRITES	(O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND)
+
+/*
  * Rules that look at arguments: sockets of the three families, files opened
- * read-only, and of ioctl only FIONREAD (how much a socket has to read).
+ * read-only (OPEN_WRITES), and of ioctl only FIONREAD (how much a socket has
+ * to read); and the kernel keyring's calls, which fail rather than kill.
  * A socket of a family numbered above AF_INET6 fails with EAFNOSUPPORT
  * instead of killing the worker: when a host name has several addresses,
  * glibc's getaddrinfo() asks the kernel over a netlink socket (AF_NETLINK)
@@ -77,6 +85,7 @@ static int
 sandbox_arg_rules(scmp_filter_ctx ctx)
 {
 	static const int	families[] = { AF_UNIX, AF_INET, AF_INET6 };
+	static const int	keyring[] = { SCMP_SYS(keyctl), SCMP_SYS(add_key), SCMP_SYS(request_key) };
 	size_t			i;
 	int			rc;
 
@@ -87,14 +96,23 @@ sandbox_arg_rules(scmp_filter_ctx ctx)
 	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
 	    SCMP_A0(SCMP_CMP_GT, (scmp_datum_t)AF_INET6))) != 0)
 		return rc;
+	/*
+	 * Kerberos keeps its credentials in the kernel's keyring where that is
+	 * the configured cache (KEYRING:, the default of FreeIPA and sssd
+	 * hosts); GSSAPI asked for credentials on a reconnect then finds none,
+	 * as on a host without Kerberos, and libpq goes on without it.
+	 */
+	for (i = 0; i < sizeof(keyring) / sizeof(keyring[0]); i++)
+		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), keyring[i], 0)) != 0)
+			return rc;
 	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 	    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)FIONREAD))) != 0)
 		return rc;
 	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY))) != 0)
+	    SCMP_A2(SCMP_CMP_MASKED_EQ, OPEN_WRITES, O_RDONLY))) != 0)
 		return rc;
 	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
-	    SCMP_A1(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY));
+	    SCMP_A1(SCMP_CMP_MASKED_EQ, OPEN_WRITES, O_RDONLY));
 }
 
 bool

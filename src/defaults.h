@@ -62,8 +62,13 @@
 #define VD_DEFAULT_SOCKET_MODE		0660
 #define VD_DEFAULT_BACKLOG		1024
 #define VD_MAX_WORKERS			1024
-/* A worker that exits sooner than this after its start counts as a crash loop. */
+/*
+ * A worker that exits sooner than this after its start counts as a failed
+ * start, and its slot waits this long before the next; every failed start
+ * in a row doubles the wait, up to the maximum.
+ */
 #define VD_RESPAWN_BACKOFF_MS		1000
+#define VD_RESPAWN_BACKOFF_MAX_MS	30000
 /* After SIGTERM, workers get this long to finish their requests. */
 #define VD_DEFAULT_SHUTDOWN_TIMEOUT	30	/* --shutdown-timeout, seconds */
 /* libpq connect_timeout unless the connection string sets one. */

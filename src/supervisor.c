@@ -21,6 +21,7 @@ struct slot {
 	pid_t		pid;		/* 0: not running */
 	uint64_t	started_ms;
 	uint64_t	respawn_ms;	/* when an empty slot gets a new worker */
+	uint64_t	backoff_ms;	/* the pause after the next failed start */
 	bool		retiring;	/* told to finish and exit (SIGHUP) */
 };
 
@@ -50,6 +51,23 @@ now_ms(void)
  * of serving on, orphaned, with a database session nobody will end and a
  * TCP port a new supervisor could not bind.
  */
+/*
+ * The pause before a slot's next start after a failed one (a fork that
+ * failed, a worker that died within VD_RESPAWN_BACKOFF_MS of its start):
+ * 1 s, doubled for every failure in a row up to 30 s, so a setup that is
+ * broken for good (a database role without rights, a spool directory
+ * removed) costs a fork now and then, not every second forever.  A worker
+ * that lives longer than VD_RESPAWN_BACKOFF_MS starts the count again.
+ */
+static uint64_t
+next_backoff(struct slot *s)
+{
+	uint64_t	ms = s->backoff_ms < VD_RESPAWN_BACKOFF_MS ? VD_RESPAWN_BACKOFF_MS : s->backoff_ms;
+
+	s->backoff_ms = ms * 2 < VD_RESPAWN_BACKOFF_MAX_MS ? ms * 2 : VD_RESPAWN_BACKOFF_MAX_MS;
+	return ms;
+}
+
 static void
 spawn(struct pool *p, struct slot *s)
 {
@@ -58,7 +76,7 @@ spawn(struct pool *p, struct slot *s)
 
 	if ((pid = fork()) == -1) {
 		log_error("cannot fork a worker: %s", strerror(errno));
-		s->respawn_ms = now_ms() + VD_RESPAWN_BACKOFF_MS;
+		s->respawn_ms = now_ms() + next_backoff(s);
 		return;
 	}
 	if (pid == 0) {
@@ -92,7 +110,8 @@ static void
 reap(struct pool *p)
 {
 	struct slot	*s;
-	const char	*then;
+	char		 then[48];
+	uint64_t	 pause;
 	pid_t		 pid;
 	int		 status;
 	bool		 clean;
@@ -111,16 +130,26 @@ reap(struct pool *p)
 			s->respawn_ms = 0;
 			continue;
 		}
-		then = p->stopping ? "" : "; replacing it";
+		/* A worker that dies right after its start would otherwise fork in a tight loop. */
+		pause = 0;
+		if (!p->stopping) {
+			if (now_ms() - s->started_ms < VD_RESPAWN_BACKOFF_MS)
+				pause = next_backoff(s);
+			else
+				s->backoff_ms = 0;
+			s->respawn_ms = now_ms() + pause;
+		}
+		if (p->stopping)
+			then[0] = '\0';
+		else if (pause == 0)
+			snprintf(then, sizeof(then), "; replacing it");
+		else
+			snprintf(then, sizeof(then), "; replacing it in %llu s",
+			    (unsigned long long)(pause / 1000));
 		if (WIFSIGNALED(status))
 			log_warn("worker %ld killed by signal %d%s", (long)pid, WTERMSIG(status), then);
 		else
 			log_warn("worker %ld exited with status %d%s", (long)pid, WEXITSTATUS(status), then);
-		if (p->stopping)
-			continue;
-		/* A worker that dies right after its start would otherwise fork in a tight loop. */
-		s->respawn_ms = now_ms() - s->started_ms < VD_RESPAWN_BACKOFF_MS ?
-		    now_ms() + VD_RESPAWN_BACKOFF_MS : 0;
 	}
 }
 

@@ -590,6 +590,50 @@ suite('security', {}, (s, test) => {
 		assert.doesNotMatch(p.output(), /shutdown timeout/);
 	});
 
+	// A worker that cannot start (here: its spool directory was removed)
+	// must not be forked every second forever: each failed start in a row
+	// doubles the pause, and a start that works ends the pauses.
+	test('workers that fail at start are restarted after 1, 2, 4 ... s, and normally again once they start', async () => {
+		const spool = path.join(s.dir, 'spool-gone');
+		await fsp.mkdir(spool, { mode: 0o700 });
+		const name = isRoot ? await clusterUser() : null;
+		const owner = isRoot ? uidOfUser(name) : null;
+		if (isRoot)
+			await fsp.chown(spool, owner.uid, owner.gid);
+		const sock = path.join(s.dir, 'backoff.sock');
+		const user = isRoot ? ['--user', name] : [];
+		const p = await vardataByHand(['--db', s.conninfo, '--listen', `unix:${sock}`, '--workers', '1',
+			'--spool-dir', spool, ...user]);
+		let stopped;
+		let backedOff;
+		let recovered;
+		try {
+			const [first] = await waitWorkers(p.child.pid, 1);
+			await pollUntil(() => /connected to the database/.test(p.output()), PROC_DEADLINE_MS);
+			// Past the first second, so that its own death is not a failed start.
+			await pollUntil(() => (ageMs(first) > 1500 ? true : null), PROC_DEADLINE_MS);
+			await fsp.rmdir(spool);
+			process.kill(first, 'SIGKILL');
+			backedOff = await pollUntil(() => /exited with status 1; replacing it in 4 s/.test(p.output()), PROC_DEADLINE_MS);
+			await fsp.mkdir(spool, { mode: 0o700 });
+			if (isRoot)
+				await fsp.chown(spool, owner.uid, owner.gid);
+			recovered = await pollUntil(() => (p.output().match(/connected to the database/g) || []).length === 2,
+				PROC_DEADLINE_MS);
+		} finally {
+			p.child.kill('SIGTERM');
+			stopped = await waitExit(p);
+		}
+		const out = p.output();
+		assert.ok(backedOff, `three failed starts: ${out}`);
+		assert.match(out, /killed by signal 9; replacing it\n/, 'the killed worker, which had run, is replaced at once');
+		const pauses = [...out.matchAll(/exited with status 1; replacing it in (\d+) s/g)].map((m) => Number(m[1]));
+		assert.deepEqual(pauses.slice(0, 3), [1, 2, 4], 'the pause doubles with each failed start');
+		assert.match(out, /cannot set up the store \(memory or spool file\)/);
+		assert.ok(recovered, `a worker starts once the directory is back: ${out}`);
+		assert.deepEqual(stopped, { code: 0, signal: null }, `exit after SIGTERM: ${out}`);
+	});
+
 	// ---- seccomp ----
 
 	test('every worker of the suite runs under the seccomp filter; the supervisor does not need it', async () => {

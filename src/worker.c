@@ -166,13 +166,15 @@ static void
 slot_end(struct worker *w, struct slot *s)
 {
 	struct request	*req = &s->req;
-	char		 safe_uri[512];
+	char		 safe_uri[512], safe_method[24];
 
 	log_set_request(s->id);
 	if (!req->resp.started && !req->resp.failed)
 		resp_error(&req->resp, VD_ERR_INTERNAL, NULL);
+	/* nginx and Apache check the method; vardata behind anything else does not rely on it. */
+	text_escape_log(req->method, strlen(req->method), safe_method, sizeof(safe_method));
 	text_escape_log(req->uri, strlen(req->uri), safe_uri, sizeof(safe_uri));
-	log_info("%s %s %d %lluB %lluus", strlen(req->method) < 16 ? req->method : "?", safe_uri,
+	log_info("%s %s %d %lluB %lluus", safe_method, safe_uri,
 	    req->resp.status, (unsigned long long)req->resp.body_bytes,
 	    (unsigned long long)(now_us() - s->t0));
 	resp_free(&req->resp);

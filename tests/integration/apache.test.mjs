@@ -28,6 +28,7 @@ import path from 'node:path';
 import { after, before } from 'node:test';
 import { KEEP, SRCDIR, delay, freePort, isRoot, lit, multipart, run, suite, tail } from './harness.mjs';
 import { allBytes, assertColumns, assertError, assertNoContent, assertValue } from './expect.mjs';
+import { FCGI_BEGIN_REQUEST, FCGI_END_REQUEST, FCGI_PARAMS, FCGI_STDIN, FCGI_STDOUT, fcgiParams, fcgiRecord } from './lib/fcgi.mjs';
 import { pollUntil } from './lib/procs.mjs';
 import { chunked, rawExchange, rawRequest } from './lib/raw.mjs';
 
@@ -47,43 +48,6 @@ const WAIT_TIMEOUT_MS = 30_000;
 const POLL_MS = 50;
 
 // ---- a FastCGI responder that records what it is sent ----
-
-const FCGI_BEGIN_REQUEST = 1;
-const FCGI_END_REQUEST = 3;
-const FCGI_PARAMS = 4;
-const FCGI_STDIN = 5;
-const FCGI_STDOUT = 6;
-
-function fcgiRecord(type, id, content) {
-	const h = Buffer.alloc(8);
-	h[0] = 1;
-	h[1] = type;
-	h.writeUInt16BE(id, 2);
-	h.writeUInt16BE(content.length, 4);
-	return Buffer.concat([h, content]);
-}
-
-// Name-value pairs (FastCGI 1.0, section 3.4): lengths of one byte, or of
-// four with the high bit set.
-function fcgiParams(buf) {
-	const out = {};
-	let i = 0;
-	const len = () => {
-		if (buf[i] & 0x80) {
-			i += 4;
-			return buf.readUInt32BE(i - 4) & 0x7fffffff;
-		}
-		return buf[i++];
-	};
-	while (i < buf.length) {
-		const nl = len();
-		const vl = len();
-		const name = buf.subarray(i, i + nl).toString('latin1');
-		out[name] = buf.subarray(i + nl, i + nl + vl).toString('latin1');
-		i += nl + vl;
-	}
-	return out;
-}
 
 // Listens on a unix socket; every request is answered with 200 and a small
 // JSON body once its body has ended, and recorded in `seen`: {params,

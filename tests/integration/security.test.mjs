@@ -14,6 +14,7 @@ import { before } from 'node:test';
 import { BIN, SRCDIR, clusterUser, isRoot, run, suite } from './harness.mjs';
 import { assertError } from './expect.mjs';
 import { ageMs, childrenOf, gidsOf, pollUntil, uidOfUser, uidsOf, waitWorkers } from './lib/procs.mjs';
+import { fcgiRequest } from './lib/fcgi.mjs';
 import { rawExchange, rawPost, rawRequest } from './lib/raw.mjs';
 import { checkSql } from './lib/sqlcheck.mjs';
 
@@ -466,6 +467,25 @@ suite('security', {}, (s, test) => {
 			assert.match(p.output(), /--listen (wants a port from 1 to 65535|unix: wants a path)/);
 			assert.doesNotMatch(p.output(), /starting \d+ workers/, 'no worker started');
 		});
+
+	// nginx and Apache pass only methods made of token characters; anything
+	// else in front of vardata might not, and the log must still hold lines
+	// of its own only.
+	test('a method with CR LF and a forged log line, sent straight over FastCGI, is escaped in the log', async () => {
+		const log = await s.logMark();
+		// Short enough to be logged whole.
+		const method = 'G\r\nvardata[1]:';
+		const out = await fcgiRequest(s.socketPath, { REQUEST_METHOD: method, REQUEST_URI: url('x'),
+			SERVER_PROTOCOL: 'HTTP/1.1' });
+		assert.match(out, /^Status: 405/m, `an unknown method is refused: ${out.slice(0, 200)}`);
+		const text = await pollUntil(async () => {
+			const t = await log.since();
+			return / G\\x0d\\x0avardata\[1\]: \/engine-rest\/\S*\/x\/data 405 /.test(t) ? t : null;
+		}, PROC_DEADLINE_MS);
+		assert.ok(text, `the request's line, escaped: ${await log.since()}`);
+		assert.doesNotMatch(text, /^vardata\[1\]:/m, 'no forged line');
+		assert.doesNotMatch(text, /\r/, 'no raw CR');
+	});
 
 	// ---- the unix socket's path: another server's socket, or a file, is not ours ----
 

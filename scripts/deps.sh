@@ -4,8 +4,10 @@
 #
 #   scripts/deps.sh            everything, the fuzzing toolchain and Apache
 #                              (for tests/integration/apache.test.mjs) included
-#   scripts/deps.sh --minimal  without clang and its fuzzing runtime,
-#                              without Apache, openssl and strace
+#   scripts/deps.sh --minimal  what the quick start runs on: without clang
+#                              and its fuzzing runtime, Apache, and the tools
+#                              only the tests and the benchmark use (wrk,
+#                              pgbouncer, spawn-fcgi, openssl, strace)
 #
 # Installing "postgresql" and "nginx-light" may start a system cluster and a
 # system nginx; vardata's scripts run private ones and never touch those.
@@ -18,13 +20,16 @@ readonly prog=deps.sh
 packages=(
 	build-essential autoconf automake pkg-config
 	libpq-dev libjson-c-dev libfcgi-dev libseccomp-dev
-	postgresql postgresql-client nginx-light curl acl spawn-fcgi
-	wrk pgbouncer
+	postgresql postgresql-client nginx-light curl acl
 )
 fuzz_packages=(clang libclang-rt-14-dev)
-# Only tests need them: openssl makes a TLS certificate (seccomp.test.mjs),
-# strace holds vardata right after one system call (security.test.mjs).
-test_tools=(openssl strace)
+# Only tests and the benchmark need them: openssl makes a TLS certificate
+# (seccomp.test.mjs), strace holds vardata right after one system call
+# (security.test.mjs), spawn-fcgi and pgbouncer stand in front of or beside
+# the pool (family-config and instances tests), and wrk loads it (bench/).
+# pgbouncer's package also starts a system pgbouncer, which the quick start
+# has no use for.
+test_tools=(openssl strace spawn-fcgi pgbouncer wrk)
 # Only the Apache test needs it (mod_proxy_fcgi is part of it).
 apache_packages=(apache2-bin)
 

@@ -487,6 +487,27 @@ suite('security', {}, (s, test) => {
 		assert.doesNotMatch(text, /\r/, 'no raw CR');
 	});
 
+	// spawn-fcgi opens the socket and execs vardata with it on fd 0 (-n: in
+	// the foreground, so the child is vardata itself).
+	test('without --listen, under spawn-fcgi: the pool serves on the socket passed on fd 0', async () => {
+		const sock = path.join(s.dir, 'spawn-fcgi.sock');
+		const user = isRoot ? ['--user', await clusterUser()] : [];
+		const p = await vardataByHand(['--db', s.conninfo, '--workers', '1', ...user],
+			['spawn-fcgi', '-n', '-s', sock, '-M', '0666', '--']);
+		let out;
+		try {
+			assert.ok(await pollUntil(() => /connected to the database/.test(p.output()), PROC_DEADLINE_MS), p.output());
+			out = await fcgiRequest(sock, { REQUEST_METHOD: 'GET', REQUEST_URI: url('no-such-variable') });
+		} finally {
+			p.child.kill('SIGTERM');
+		}
+		const r = await waitExit(p);
+		assert.match(p.output(), /listening on fd 0/);
+		assert.match(out, /^Status: 404/m, `vardata's own answer, from the database: ${out}`);
+		assert.match(out, /"type":"InvalidRequestException"/);
+		assert.deepEqual(r, { code: 0, signal: null }, `exit after SIGTERM: ${p.output()}`);
+	});
+
 	// ---- the unix socket's path: another server's socket, or a file, is not ours ----
 
 	// Whether something accepts connections on a unix socket path.

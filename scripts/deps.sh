@@ -25,8 +25,9 @@ packages=(
 fuzz_packages=(clang libclang-rt-14-dev)
 # Only tests and the benchmark need them: openssl makes a TLS certificate
 # (seccomp.test.mjs), strace holds vardata right after one system call
-# (security.test.mjs), spawn-fcgi and pgbouncer stand in front of or beside
-# the pool (family-config and instances tests), and wrk loads it (bench/).
+# (security.test.mjs), spawn-fcgi hands the pool its socket on fd 0
+# (security.test.mjs), pgbouncer stands between the pools and the database
+# (instances.test.mjs), and wrk loads the pool (bench/).
 # pgbouncer's package also starts a system pgbouncer, which the quick start
 # has no use for.
 test_tools=(openssl strace spawn-fcgi pgbouncer wrk)

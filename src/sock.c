@@ -6,9 +6,9 @@
 #include <sys/un.h>
 
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,14 +94,39 @@ give_socket(const char *path, uid_t uid)
 	return fchownat(AT_FDCWD, path, uid, (gid_t)-1, AT_SYMLINK_NOFOLLOW);
 }
 
-static void	sock_unlink_made(const char *path);
-
 /* The socket file this process made, so that a shutdown removes that one and no other. */
 static struct {
 	bool	made;
 	dev_t	dev;
 	ino_t	ino;
 } bound;
+
+/*
+ * Removes the socket file this process made, if the path still names it:
+ * one that another process has put there since (a second instance, after
+ * this one's file was removed by hand) is left alone.
+ */
+static void
+sock_unlink_made(const char *path)
+{
+	struct stat	st;
+
+	if (!bound.made)
+		return;
+	bound.made = false;
+	if (lstat(path, &st) == -1) {
+		if (errno != ENOENT)
+			log_warn("cannot check the socket %s: %s", path, strerror(errno));
+		return;
+	}
+	if (st.st_dev != bound.dev || st.st_ino != bound.ino) {
+		log_warn("unix:%s is no longer the socket this process made; leaving it", path);
+		return;
+	}
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("cannot remove the socket %s: %s (its directory must be writable by --user)",
+		    path, strerror(errno));
+}
 
 /*
  * Clears the way for bind(): nothing at the path, or a socket file that no
@@ -250,33 +275,6 @@ sock_listen(const char *spec, unsigned mode, uid_t uid, gid_t gid)
 	if (strncmp(spec, "unix:", 5) == 0)
 		return sock_unix(spec + 5, mode, uid, gid);
 	return sock_inet(spec);
-}
-
-/*
- * Removes the socket file this process made, if the path still names it:
- * one that another process has put there since (a second instance, after
- * this one's file was removed by hand) is left alone.
- */
-static void
-sock_unlink_made(const char *path)
-{
-	struct stat	st;
-
-	if (!bound.made)
-		return;
-	bound.made = false;
-	if (lstat(path, &st) == -1) {
-		if (errno != ENOENT)
-			log_warn("cannot check the socket %s: %s", path, strerror(errno));
-		return;
-	}
-	if (st.st_dev != bound.dev || st.st_ino != bound.ino) {
-		log_warn("unix:%s is no longer the socket this process made; leaving it", path);
-		return;
-	}
-	if (unlink(path) == -1 && errno != ENOENT)
-		log_warn("cannot remove the socket %s: %s (its directory must be writable by --user)",
-		    path, strerror(errno));
 }
 
 void

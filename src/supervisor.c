@@ -44,19 +44,11 @@ now_ms(void)
 }
 
 /*
- * The worker starts with SIGTERM, SIGINT and SIGHUP still blocked, so one
- * that comes before worker_main() has its handlers waits for them instead
- * of killing it.  If the supervisor dies, however it dies, the kernel sends
- * the worker SIGHUP: it finishes the requests it holds and exits, instead
- * of serving on, orphaned, with a database session nobody will end and a
- * TCP port a new supervisor could not bind.
- */
-/*
  * The pause before a slot's next start after a failed one (a fork that
  * failed, a worker that died within VD_RESPAWN_BACKOFF_MS of its start):
  * 1 s, doubled for every failure in a row up to 30 s, so a setup that is
- * broken for good (a database role without rights, a spool directory
- * removed) costs a fork now and then, not every second forever.  A worker
+ * broken for good (a spool directory removed, a seccomp filter the kernel
+ * refuses) costs a fork now and then, not every second forever.  A worker
  * that lives longer than VD_RESPAWN_BACKOFF_MS starts the count again.
  */
 static uint64_t
@@ -68,6 +60,14 @@ next_backoff(struct slot *s)
 	return ms;
 }
 
+/*
+ * The worker starts with SIGTERM, SIGINT and SIGHUP still blocked, so one
+ * that comes before worker_main() has its handlers waits for them instead
+ * of killing it.  If the supervisor dies, however it dies, the kernel sends
+ * the worker SIGHUP: it finishes the requests it holds and exits, instead
+ * of serving on, orphaned, with a database session nobody will end and a
+ * TCP port a new supervisor could not bind.
+ */
 static void
 spawn(struct pool *p, struct slot *s)
 {

@@ -171,7 +171,7 @@ slot_end(struct worker *w, struct slot *s)
 	log_set_request(s->id);
 	if (!req->resp.started && !req->resp.failed)
 		resp_error(&req->resp, VD_ERR_INTERNAL, NULL);
-	/* nginx and Apache check the method; vardata behind anything else does not rely on it. */
+	/* nginx and Apache pass only valid methods; another FastCGI client may not. */
 	text_escape_log(req->method, strlen(req->method), safe_method, sizeof(safe_method));
 	text_escape_log(req->uri, strlen(req->uri), safe_uri, sizeof(safe_uri));
 	log_info("%s %s %d %lluB %lluus", safe_method, safe_uri,

@@ -311,6 +311,19 @@ suite('security', {}, (s, test) => {
 		return r;
 	}
 
+	// A start that must fail: vardata exits by itself, with a status that is
+	// neither 0 nor a signal's.
+	async function assertStartFails(p) {
+		const r = await waitExit(p);
+		assert.notEqual(r, 'timeout', `it exits: ${p.output()}`);
+		assert.ok(r.code !== 0 && r.code !== null, `exit status ${JSON.stringify(r)}: ${p.output()}`);
+	}
+
+	// Started as root, vardata runs as the cluster's user (it refuses root).
+	async function userArgs() {
+		return isRoot ? ['--user', await clusterUser()] : [];
+	}
+
 	for (const [label, extra, message] of [
 		['without --user', [], 'refusing to serve as root: use --user NAME (or --allow-root)'],
 		['with --user of a user that does not exist', ['--user', 'no-such-user-vd'], 'no such user: no-such-user-vd'],
@@ -323,9 +336,7 @@ suite('security', {}, (s, test) => {
 			}
 			const sock = path.join(s.dir, 'root.sock');
 			const p = await vardataByHand(['--db', s.conninfo, '--listen', `unix:${sock}`, '--workers', '1', ...extra]);
-			const r = await waitExit(p);
-			assert.notEqual(r, 'timeout', 'it exits');
-			assert.ok(r.code !== 0 && r.code !== null, `exit status ${JSON.stringify(r)}`);
+			await assertStartFails(p);
 			assert.ok(p.output().includes(message), `message: ${p.output()}`);
 			assert.doesNotMatch(p.output(), /starting \d+ workers/, 'no worker started');
 		});
@@ -359,9 +370,7 @@ suite('security', {}, (s, test) => {
 			pids = await childrenOf(p.child.pid);
 			await fsp.symlink(target, path.join(dir, 'link'));
 			await fsp.rename(path.join(dir, 'link'), sock);
-			const r = await waitExit(p);
-			assert.notEqual(r, 'timeout', `it exits: ${p.output()}`);
-			assert.ok(r.code !== 0 && r.code !== null, `exit status ${JSON.stringify(r)}`);
+			await assertStartFails(p);
 			assert.match(p.output(), /was replaced while it was being created/);
 		} finally {
 			for (const pid of pids)
@@ -414,13 +423,11 @@ suite('security', {}, (s, test) => {
 		// Ours (root's when run as root), 0500: --user cannot write in it.
 		const dir = path.join(s.dir, 'read-only');
 		await fsp.mkdir(dir, { mode: 0o500 });
-		const user = isRoot ? ['--user', await clusterUser()] : [];
+		const user = await userArgs();
 		const sock = path.join(s.dir, 'nospool.sock');
 		const p = await vardataByHand(['--db', s.conninfo, '--listen', `unix:${sock}`, '--workers', '1',
 			'--spool-dir', dir, ...user]);
-		const r = await waitExit(p);
-		assert.notEqual(r, 'timeout', 'it exits');
-		assert.ok(r.code !== 0 && r.code !== null, `exit status ${JSON.stringify(r)}`);
+		await assertStartFails(p);
 		assert.match(p.output(), new RegExp(`no spool file can be created in ${dir}: give --spool-dir a directory`));
 		assert.doesNotMatch(p.output(), /starting \d+ workers/, 'no worker started');
 	});
@@ -459,11 +466,9 @@ suite('security', {}, (s, test) => {
 
 	for (const bad of ['127.0.0.1:70000', '127.0.0.1:65536', '127.0.0.1:0', '127.0.0.1:9x', 'unix:'])
 		test(`--listen ${bad} is refused at start, exit status not 0, a clear message`, async () => {
-			const user = isRoot ? ['--user', await clusterUser()] : [];
+			const user = await userArgs();
 			const p = await vardataByHand(['--db', s.conninfo, '--listen', bad, '--workers', '1', ...user]);
-			const r = await waitExit(p);
-			assert.notEqual(r, 'timeout', 'it exits');
-			assert.ok(r.code !== 0 && r.code !== null, `exit status ${JSON.stringify(r)}: ${p.output()}`);
+			await assertStartFails(p);
 			assert.match(p.output(), /--listen (wants a port from 1 to 65535|unix: wants a path)/);
 			assert.doesNotMatch(p.output(), /starting \d+ workers/, 'no worker started');
 		});
@@ -491,7 +496,7 @@ suite('security', {}, (s, test) => {
 	// the foreground, so the child is vardata itself).
 	test('without --listen, under spawn-fcgi: the pool serves on the socket passed on fd 0', async () => {
 		const sock = path.join(s.dir, 'spawn-fcgi.sock');
-		const user = isRoot ? ['--user', await clusterUser()] : [];
+		const user = await userArgs();
 		const p = await vardataByHand(['--db', s.conninfo, '--workers', '1', ...user],
 			['spawn-fcgi', '-n', '-s', sock, '-M', '0666', '--']);
 		let out;
@@ -522,11 +527,9 @@ suite('security', {}, (s, test) => {
 
 	test('a second vardata on the suite\'s live socket path refuses to take it; the pool keeps it and serves on', async () => {
 		const ino = fs.statSync(s.socketPath).ino;
-		const user = isRoot ? ['--user', await clusterUser()] : [];
+		const user = await userArgs();
 		const p = await vardataByHand(['--db', s.conninfo, '--listen', `unix:${s.socketPath}`, '--workers', '1', ...user]);
-		const r = await waitExit(p);
-		assert.notEqual(r, 'timeout', 'it exits');
-		assert.ok(r.code !== 0 && r.code !== null, `exit status ${JSON.stringify(r)}: ${p.output()}`);
+		await assertStartFails(p);
 		assert.match(p.output(), /a server is listening there already \(another vardata\?\); not taking its socket/);
 		assert.doesNotMatch(p.output(), /starting \d+ workers/, 'no worker started');
 		assert.equal(fs.statSync(s.socketPath).ino, ino, 'the pool\'s socket file is untouched');
@@ -539,11 +542,9 @@ suite('security', {}, (s, test) => {
 	test('a file that is not a socket at the --listen path is refused and left as it was', async () => {
 		const sock = path.join(s.dir, 'not-a-socket.sock');
 		await fsp.writeFile(sock, 'precious');
-		const user = isRoot ? ['--user', await clusterUser()] : [];
+		const user = await userArgs();
 		const p = await vardataByHand(['--db', s.conninfo, '--listen', `unix:${sock}`, '--workers', '1', ...user]);
-		const r = await waitExit(p);
-		assert.notEqual(r, 'timeout', 'it exits');
-		assert.ok(r.code !== 0 && r.code !== null, `exit status ${JSON.stringify(r)}: ${p.output()}`);
+		await assertStartFails(p);
 		assert.match(p.output(), new RegExp(`unix:${sock} exists and is not a socket; not removing it`));
 		assert.equal(await fsp.readFile(sock, 'utf8'), 'precious', 'the file is unchanged');
 	});
@@ -555,7 +556,7 @@ suite('security', {}, (s, test) => {
 			'IO::Socket::UNIX->new(Type => SOCK_STREAM(), Local => $ARGV[0], Listen => 1) or die "listen: $!"', sock]);
 		assert.ok(fs.statSync(sock).isSocket(), 'a socket file is left');
 		assert.equal(await accepting(sock), false, 'nobody listens on it');
-		const user = isRoot ? ['--user', await clusterUser()] : [];
+		const user = await userArgs();
 		const p = await vardataByHand(['--db', s.conninfo, '--listen', `unix:${sock}`, '--workers', '1', ...user]);
 		let served;
 		try {
@@ -572,7 +573,7 @@ suite('security', {}, (s, test) => {
 
 	test('at shutdown, a socket that another server has put at the path since is left to it', async () => {
 		const sock = path.join(s.dir, 'replaced.sock');
-		const user = isRoot ? ['--user', await clusterUser()] : [];
+		const user = await userArgs();
 		const args = ['--db', s.conninfo, '--listen', `unix:${sock}`, '--workers', '1', ...user];
 		const first = await vardataByHand(args);
 		let second;
@@ -608,7 +609,7 @@ suite('security', {}, (s, test) => {
 		const ign = BigInt(`0x${/^SigIgn:\s+([0-9a-f]+)$/m.exec(status)[1]}`);
 		assert.ok((ign & (1n << 16n)) !== 0n, 'the wrapper hands on SIGCHLD (17) ignored');
 		const sock = path.join(s.dir, 'sigchld.sock');
-		const user = isRoot ? ['--user', await clusterUser()] : [];
+		const user = await userArgs();
 		const p = await vardataByHand(['--db', s.conninfo, '--listen', `unix:${sock}`, '--workers', '1', ...user], ignoring);
 		let stopped;
 		try {

@@ -69,6 +69,13 @@
  */
 #define VD_RESPAWN_BACKOFF_MS		1000
 #define VD_RESPAWN_BACKOFF_MAX_MS	30000
+/*
+ * The followers of the lead worker (lead.h) take connections too for this
+ * long after the lead last could not; the supervisor looks whether the lead
+ * is stuck this often.
+ */
+#define VD_LEAD_HOLD_MS			1000
+#define VD_LEAD_WATCH_MS		100
 /* After SIGTERM, workers get this long to finish their requests. */
 #define VD_DEFAULT_SHUTDOWN_TIMEOUT	30	/* --shutdown-timeout, seconds */
 /* libpq connect_timeout unless the connection string sets one. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "defaults.h"
+#include "lead.h"
 #include "log.h"
 #include "sock.h"
 #include "supervisor.h"
@@ -29,6 +30,7 @@ struct pool {
 	const struct vd_conf	*conf;
 	int			 listen_fd;
 	struct slot		*slots;
+	struct lead		*lead;		/* NULL: a pool of one */
 	unsigned		 running;
 	bool			 stopping;
 	uint64_t		 kill_ms;	/* SIGKILL what is left after this */
@@ -87,7 +89,7 @@ spawn(struct pool *p, struct slot *s)
 		/* The supervisor may have died before PR_SET_PDEATHSIG took hold. */
 		if (prctl(PR_SET_PDEATHSIG, SIGHUP) == -1 || getppid() != supervisor)
 			_exit(EXIT_FAILURE);
-		_exit(worker_main(p->conf, p->listen_fd, supervisor));
+		_exit(worker_main(p->conf, p->listen_fd, supervisor, p->lead, s == &p->slots[0]));
 	}
 	s->pid = pid;
 	s->started_ms = now_ms();
@@ -214,12 +216,16 @@ tick(struct pool *p)
 	for (i = 0; i < p->conf->workers; i++)
 		if (p->slots[i].pid == 0 && now >= p->slots[i].respawn_ms)
 			spawn(p, &p->slots[i]);
+	if (p->lead != NULL &&
+	    lead_watch(p->lead, p->slots[0].pid != 0 && !p->slots[0].retiring))
+		log_info("the lead worker %ld has been busy for over %d ms without taking connections:"
+		    " the others take them", (long)p->slots[0].pid, VD_LEAD_WATCH_MS);
 }
 
 int
 supervisor_run(const struct vd_conf *conf, int listen_fd)
 {
-	struct pool	 p = { conf, listen_fd, NULL, 0, false, 0 };
+	struct pool	 p = { conf, listen_fd, NULL, NULL, 0, false, 0 };
 	struct timespec	 interval = { 0, 100 * 1000 * 1000 };
 	sigset_t	 set;
 	int		 sig;
@@ -228,6 +234,8 @@ supervisor_run(const struct vd_conf *conf, int listen_fd)
 		log_error("out of memory");
 		return EXIT_FAILURE;
 	}
+	if ((p.lead = lead_new(conf->workers)) == NULL && errno != 0)
+		log_warn("no lead worker (%s): every worker takes connections", strerror(errno));
 	/*
 	 * A SIGCHLD ignored by whoever started us survives execve(), and then
 	 * the kernel reaps the workers itself: waitpid() would never report
@@ -254,6 +262,7 @@ supervisor_run(const struct vd_conf *conf, int listen_fd)
 		reap(&p);
 	}
 	log_info("stopped");
+	lead_free(p.lead);
 	free(p.slots);
 	return EXIT_SUCCESS;
 }

@@ -1,7 +1,9 @@
 #include "config.h"
 
-#include <errno.h>
 #include <sys/epoll.h>
+
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include <fcgiapp.h>
 
 #include "handler.h"
+#include "lead.h"
 #include "log.h"
 #include "sandbox.h"
 #include "store.h"
@@ -78,6 +81,10 @@ struct slot_list {
 struct worker {
 	const struct vd_conf	*conf;
 	struct store		*st;
+	struct lead		*lead;		/* NULL: the only worker */
+	bool			 is_lead;
+	bool			 listening;	/* the listening socket is in the epoll set */
+	int			 listen_fd;
 	int			 ep;
 	int			 db_fd;		/* the database socket watched, else -1 */
 	unsigned long		 db_serial;	/* ... and its connection's number */
@@ -108,6 +115,39 @@ list_pop(struct slot_list *l)
 	if (s != NULL && (l->head = s->next) == NULL)
 		l->tail = NULL;
 	return s;
+}
+
+/*
+ * The lead is about to be kept from the listening socket for a while (a
+ * request that runs alone): the other workers take the connections.
+ */
+static void
+away(struct worker *w)
+{
+	if (w->is_lead)
+		lead_open(w->lead);
+}
+
+/*
+ * A follower watches the listening socket while the pool is open (the
+ * lead's eventfd wakes it when the pool opens or closes).  It takes the
+ * connections it was woken for first, so the socket leaves its epoll set
+ * only before it sleeps again.
+ */
+static void
+follow(struct worker *w)
+{
+	struct epoll_event	 ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+	bool			 open = lead_is_open(w->lead);
+
+	if (open == w->listening)
+		return;
+	ev.data.fd = w->listen_fd;
+	if (epoll_ctl(w->ep, open ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, w->listen_fd, &ev) == -1) {
+		log_error("epoll_ctl: %s", strerror(errno));
+		return;
+	}
+	w->listening = open;
 }
 
 /*
@@ -280,6 +320,7 @@ settle(struct worker *w)
 	if (store_in_flight(w->st) != 0)
 		return;
 	while ((s = list_pop(&w->deferred)) != NULL) {
+		away(w);
 		log_flush();
 		log_set_request(s->id);
 		handle_finish(&s->req, w->st, &s->job);
@@ -308,6 +349,7 @@ start(struct worker *w, struct slot *s)
 	case JOB_ANSWERED:
 		break;
 	case JOB_OTHER:
+		away(w);
 		drain(w);
 		log_flush();
 		log_set_request(s->id);
@@ -364,6 +406,15 @@ db_ready(struct worker *w)
 	settle(w);
 }
 
+/* Whether a connection waits on the listening socket (every slot of the lead is taken). */
+static bool
+connection_waits(struct worker *w)
+{
+	struct pollfd	pfd = { .fd = w->listen_fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 1;
+}
+
 /*
  * SIGTERM (and SIGINT, SIGHUP) is blocked except while the worker waits in
  * epoll_pwait(), so it can never interrupt a request half-way, and an idle
@@ -384,18 +435,30 @@ serve_loop(struct worker *w, int listen_fd)
 		sigdelset(&waitmask, end_signals[k]);
 	while (!stopping && !retiring) {
 		if (w->nbusy == w->nslots && w->in_flight.head != NULL) {
+			if (w->is_lead && connection_waits(w))
+				away(w);
 			collect_one(w, true);
 			while (collect_one(w, false))
 				;
 			settle(w);
+			if (w->is_lead)
+				lead_turn(w->lead);
 			continue;
 		}
 		log_flush();
 		watch_db(w);
-		if ((n = epoll_pwait(w->ep, evs, 4, -1, &waitmask)) == -1) {
+		if (w->is_lead)
+			lead_wait(w->lead);
+		else if (w->lead != NULL)
+			follow(w);
+		n = epoll_pwait(w->ep, evs, 4, -1, &waitmask);
+		if (w->is_lead)
+			lead_turn(w->lead);
+		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			log_error("epoll_pwait: %s", strerror(errno));
+			away(w);
 			return EXIT_FAILURE;
 		}
 		/*
@@ -405,11 +468,12 @@ serve_loop(struct worker *w, int listen_fd)
 		 * request accepted in this round would use it.
 		 */
 		for (i = 0; i < n; i++)
-			if (evs[i].data.fd != listen_fd)
+			if (evs[i].data.fd == w->db_fd)
 				db_ready(w);
 		for (i = 0; i < n; i++)
 			if (evs[i].data.fd == listen_fd && !accept_ready(w)) {
 				/* The requests it holds are answered before the worker is replaced. */
+				away(w);
 				drain(w);
 				return EXIT_FAILURE;
 			}
@@ -417,6 +481,7 @@ serve_loop(struct worker *w, int listen_fd)
 	}
 	if (!stopping && getppid() != w->supervisor)
 		log_warn("the supervisor is gone: exiting once the requests in flight are done");
+	away(w);
 	drain(w);
 	/*
 	 * A retiring worker leaves the socket's queue to the others.  When the
@@ -436,11 +501,14 @@ serve_loop(struct worker *w, int listen_fd)
 }
 
 int
-worker_main(const struct vd_conf *conf, int listen_fd, pid_t supervisor)
+worker_main(const struct vd_conf *conf, int listen_fd, pid_t supervisor, struct lead *lead,
+    bool is_lead)
 {
 	struct sigaction	 sa;
 	sigset_t		 block;
-	struct worker		 w = { .conf = conf, .ep = -1, .db_fd = -1, .supervisor = supervisor };
+	struct worker		 w = { .conf = conf, .lead = lead, .is_lead = lead != NULL && is_lead,
+				       .listen_fd = listen_fd, .ep = -1, .db_fd = -1,
+				       .supervisor = supervisor };
 	struct epoll_event	 ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
 	int			 status = EXIT_FAILURE;
 	unsigned		 i;
@@ -466,9 +534,19 @@ worker_main(const struct vd_conf *conf, int listen_fd, pid_t supervisor)
 	for (i = 0; i < w.nslots; i++)
 		if (FCGX_InitRequest(&w.slots[i].fr, listen_fd, 0) != 0)
 			goto fcgi;
-	ev.data.fd = listen_fd;
-	if ((w.ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
-	    epoll_ctl(w.ep, EPOLL_CTL_ADD, listen_fd, &ev) == -1) {
+	if ((w.ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		log_error("epoll: %s", strerror(errno));
+		goto out;
+	}
+	if (lead == NULL || w.is_lead) {
+		ev.data.fd = listen_fd;
+		w.listening = true;
+	} else {
+		/* A follower: the lead's eventfd, the listening socket when the pool opens. */
+		ev.events = EPOLLIN | EPOLLET;
+		ev.data.fd = lead_fd(lead);
+	}
+	if (epoll_ctl(w.ep, EPOLL_CTL_ADD, ev.data.fd, &ev) == -1) {
 		log_error("epoll: %s", strerror(errno));
 		goto out;
 	}

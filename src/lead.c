@@ -103,7 +103,10 @@ lead_open(struct lead *l)
 	return true;
 }
 
-/* Closes the pool when the hold time is over; a reason given meanwhile changed the value and keeps it open. */
+/*
+ * Closes the pool once the hold time is over.  A reason given meanwhile
+ * changed the value, and keeps it open.
+ */
 static void
 close_after_hold(struct lead *l, uint64_t now)
 {
@@ -128,6 +131,15 @@ lead_turn(struct lead *l)
 	atomic_fetch_add(&l->turns, 1);
 }
 
+void
+lead_gone(struct lead *l)
+{
+	lead_open(l);
+	/* What the last lead left says nothing of the next one. */
+	atomic_store(&l->waiting, false);
+	l->seen_ms = 0;
+}
+
 bool
 lead_watch(struct lead *l, bool running)
 {
@@ -135,8 +147,7 @@ lead_watch(struct lead *l, bool running)
 	bool		stuck = false;
 
 	if (!running) {
-		lead_open(l);
-		l->seen_ms = 0;
+		lead_gone(l);
 		return false;
 	}
 	if (now - l->seen_ms < VD_LEAD_WATCH_MS)

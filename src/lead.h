@@ -48,6 +48,8 @@ void		 lead_wait(struct lead *);
 /* The lead has taken a turn of its loop: its wait is over, or it has collected answers. */
 void		 lead_turn(struct lead *);
 
+/* The supervisor has reaped the lead: the pool opens until its successor waits for work. */
+void		 lead_gone(struct lead *);
 /*
  * The supervisor's look, once a tick: opens the pool when the lead is not
  * running, or has been busy without a turn of its loop since the last look

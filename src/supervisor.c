@@ -122,6 +122,8 @@ reap(struct pool *p)
 		if ((s = slot_of(p, pid)) == NULL)
 			continue;
 		s->pid = 0;
+		if (p->lead != NULL && s == &p->slots[0])
+			lead_gone(p->lead);
 		p->running--;
 		clean = WIFEXITED(status) && WEXITSTATUS(status) == EXIT_SUCCESS;
 		/* Stopping, a worker that ends cleanly is expected, and none is replaced. */

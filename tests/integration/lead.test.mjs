@@ -9,11 +9,12 @@
 
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import net from 'node:net';
 import { delay, multipart, suite } from './harness.mjs';
 import { FCGI_BEGIN_REQUEST, FCGI_PARAMS, fcgiRecord } from './lib/fcgi.mjs';
 import { send } from './lib/load.mjs';
-import { pollUntil, spoolFiles, waitWorkers } from './lib/procs.mjs';
+import { freeze, pollUntil, signal, spoolFiles, waitWorkers } from './lib/procs.mjs';
 import { parseResponse, rawPost } from './lib/raw.mjs';
 
 const WORKERS = 3;
@@ -134,5 +135,34 @@ suite('the lead worker', { workers: WORKERS }, (s, test) => {
 		const pids = await servedBy(mark, 'v', 8);
 		assert.ok(!pids.includes(uploader), `the GETs were served by ${pids.join(', ')}, not by the uploader ${uploader}`);
 		assert.doesNotMatch(log, STUCK, 'the lead opened the pool before it was seen stuck');
+	});
+
+	// The successor of a lead killed while it waited for work starts with
+	// the old lead's "waiting" left in the shared state; were it believed,
+	// a successor that cannot get through its start would never be seen.
+	// Here it cannot: the postmaster is stopped, so the new worker's
+	// connection waits for its startup answer (the followers keep theirs).
+	test('a lead killed while idle, its successor stuck connecting: the others answer', async () => {
+		await delay(SETTLE_MS);
+		const mark = await s.logMark();
+		await Promise.all(Array.from({ length: 4 }, () => getOk('v')));
+		const [lead] = await servedBy(mark, 'v', 4);
+		const postmaster = Number(fs.readFileSync(`${s.dir}/pgdata/postmaster.pid`, 'latin1').split('\n')[0]);
+		const before = await waitWorkers(s.proc.pid, WORKERS);
+		assert.ok(await freeze(postmaster), 'the postmaster stopped');
+		try {
+			assert.ok(signal(lead, 'SIGKILL'), `lead ${lead} killed`);
+			const replaced = await pollUntil(async () => {
+				const now = await waitWorkers(s.proc.pid, WORKERS);
+				return now.some((p) => !before.includes(p));
+			}, WAIT_MS);
+			assert.ok(replaced, 'the lead is replaced');
+			const after = await s.logMark();
+			await getOk('v');
+			const [by] = await servedBy(after, 'v', 1);
+			assert.ok(before.includes(by) && by !== lead, `served by ${by}, a follower`);
+		} finally {
+			signal(postmaster, 'SIGCONT');
+		}
 	});
 });

@@ -6,9 +6,9 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "defaults.h"
 #include "lead.h"
 
@@ -23,14 +23,12 @@ struct lead {
 	uint64_t		seen_turns, seen_ms;
 };
 
+/* The time, in ms, as open_ms keeps it: never 0, which means closed. */
 static uint64_t
 now_ms(void)
 {
-	struct timespec	ts;
-	uint64_t	ms;
+	uint64_t	ms = mono_ms();
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 	return ms != 0 ? ms : 1;
 }
 

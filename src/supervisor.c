@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "defaults.h"
 #include "lead.h"
 #include "log.h"
@@ -35,15 +36,6 @@ struct pool {
 	bool			 stopping;
 	uint64_t		 kill_ms;	/* SIGKILL what is left after this */
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /*
  * The pause before a slot's next start after a failed one (a fork that
@@ -78,7 +70,7 @@ spawn(struct pool *p, struct slot *s)
 
 	if ((pid = fork()) == -1) {
 		log_error("cannot fork a worker: %s", strerror(errno));
-		s->respawn_ms = now_ms() + next_backoff(s);
+		s->respawn_ms = mono_ms() + next_backoff(s);
 		return;
 	}
 	if (pid == 0) {
@@ -92,7 +84,7 @@ spawn(struct pool *p, struct slot *s)
 		_exit(worker_main(p->conf, p->listen_fd, supervisor, p->lead, s == &p->slots[0]));
 	}
 	s->pid = pid;
-	s->started_ms = now_ms();
+	s->started_ms = mono_ms();
 	s->retiring = false;
 	p->running++;
 }
@@ -137,11 +129,11 @@ reap(struct pool *p)
 		/* A worker that dies right after its start would otherwise fork in a tight loop. */
 		pause = 0;
 		if (!p->stopping) {
-			if (now_ms() - s->started_ms < VD_RESPAWN_BACKOFF_MS)
+			if (mono_ms() - s->started_ms < VD_RESPAWN_BACKOFF_MS)
 				pause = next_backoff(s);
 			else
 				s->backoff_ms = 0;
-			s->respawn_ms = now_ms() + pause;
+			s->respawn_ms = mono_ms() + pause;
 		}
 		if (p->stopping)
 			then[0] = '\0';
@@ -173,7 +165,7 @@ begin_stop(struct pool *p)
 	if (p->stopping)
 		return;
 	p->stopping = true;
-	p->kill_ms = now_ms() + (uint64_t)p->conf->shutdown_timeout * 1000u;
+	p->kill_ms = mono_ms() + (uint64_t)p->conf->shutdown_timeout * 1000u;
 	log_info("shutting down: finishing requests in flight");
 	/* New connections now fail at once, so nginx moves them to its next upstream. */
 	sock_unlink(p->conf->listen);
@@ -204,7 +196,7 @@ begin_reload(struct pool *p)
 static void
 tick(struct pool *p)
 {
-	uint64_t	now = now_ms();
+	uint64_t	now = mono_ms();
 	unsigned	i;
 
 	if (p->stopping) {

@@ -8,11 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
 
+#include "clock.h"
 #include "handler.h"
 #include "lead.h"
 #include "log.h"
@@ -32,15 +32,6 @@ on_signal(int sig)
 		retiring = 1;
 	else
 		stopping = 1;
-}
-
-static uint64_t
-now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 static const char *
@@ -164,7 +155,7 @@ slot_begin(struct worker *w, struct slot *s)
 
 	s->busy = true;
 	w->nbusy++;
-	s->t0 = now_us();
+	s->t0 = mono_us();
 	if (id != NULL && *id != '\0')
 		text_escape_log(id, strlen(id), s->id, 65);
 	else
@@ -216,7 +207,7 @@ slot_end(struct worker *w, struct slot *s)
 	text_escape_log(req->uri, strlen(req->uri), safe_uri, sizeof(safe_uri));
 	log_info("%s %s %d %lluB %lluus", safe_method, safe_uri,
 	    req->resp.status, (unsigned long long)req->resp.body_bytes,
-	    (unsigned long long)(now_us() - s->t0));
+	    (unsigned long long)(mono_us() - s->t0));
 	resp_free(&req->resp);
 	if (resp_cut_short(&req->resp)) {
 		/*
@@ -423,7 +414,7 @@ connection_waits(struct worker *w)
  * waits for the database only.
  */
 static int
-serve_loop(struct worker *w, int listen_fd)
+serve_loop(struct worker *w)
 {
 	struct epoll_event	 evs[4];
 	sigset_t		 waitmask;
@@ -471,7 +462,7 @@ serve_loop(struct worker *w, int listen_fd)
 			if (evs[i].data.fd == w->db_fd)
 				db_ready(w);
 		for (i = 0; i < n; i++)
-			if (evs[i].data.fd == listen_fd && !accept_ready(w)) {
+			if (evs[i].data.fd == w->listen_fd && !accept_ready(w)) {
 				/* The requests it holds are answered before the worker is replaced. */
 				away(w);
 				drain(w);
@@ -558,7 +549,7 @@ worker_main(const struct vd_conf *conf, int listen_fd, pid_t supervisor, struct 
 	if (store_connect(w.st) != VD_OK)
 		log_warn("no database yet: requests get 503 until it answers");
 	if (!conf->seccomp || sandbox_enter())
-		status = serve_loop(&w, listen_fd);
+		status = serve_loop(&w);
 	goto out;
 fcgi:
 	log_error("cannot initialise libfcgi");

@@ -15,7 +15,7 @@ import { delay, multipart, suite } from './harness.mjs';
 import { FCGI_BEGIN_REQUEST, FCGI_PARAMS, fcgiRecord } from './lib/fcgi.mjs';
 import { send } from './lib/load.mjs';
 import { freeze, pollUntil, signal, spoolFiles, waitWorkers } from './lib/procs.mjs';
-import { parseResponse, rawPost } from './lib/raw.mjs';
+import { heldRequest, rawPost } from './lib/raw.mjs';
 
 const WORKERS = 3;
 const WAIT_MS = 20_000;
@@ -105,14 +105,7 @@ suite('the lead worker', { workers: WORKERS }, (s, test) => {
 		const mark = await s.logMark();
 		// The upload goes to the lead, which spools its body as it comes;
 		// the last kilobyte is held back.
-		const up = net.connect({ host: '127.0.0.1', port: s.port });
-		const chunks = [];
-		const answer = new Promise((resolve, reject) => {
-			up.on('data', (c) => chunks.push(c));
-			up.on('end', () => resolve(parseResponse(Buffer.concat(chunks))));
-			up.on('error', reject);
-		});
-		up.on('connect', () => up.write(request.subarray(0, request.length - 1024)));
+		const up = heldRequest(s.port, request, request.length - 1024);
 		let uploader;
 		try {
 			// The body has reached a worker once its spool file grows.
@@ -127,9 +120,9 @@ suite('the lead worker', { workers: WORKERS }, (s, test) => {
 			for (let i = 0; i < 8; i++)
 				await getOk('v');
 		} finally {
-			up.write(request.subarray(request.length - 1024));
+			up.release();
 		}
-		const res = await answer;
+		const res = await up.answer;
 		assert.equal(res.status, 204, `upload: status ${res.status} ${res.body.toString().slice(0, 200)}`);
 		const log = await mark.since();
 		const pids = await servedBy(mark, 'v', 8);

@@ -7,10 +7,9 @@
 
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import net from 'node:net';
 import { multipart, suite } from './harness.mjs';
 import { assertNoContent } from './expect.mjs';
-import { parseResponse, rawPost } from './lib/raw.mjs';
+import { heldRequest, rawPost } from './lib/raw.mjs';
 import { childrenOf, pollUntil, spoolFiles, waitWorkers } from './lib/procs.mjs';
 
 const OCTET = 'application/octet-stream';
@@ -56,34 +55,12 @@ suite('spool', { workers: WORKERS }, (s, test) => {
 		return Number(n);
 	}
 
-	// Sends the request's first `head` bytes and holds the rest until
-	// release(), or cut() closes the connection; answer resolves to the
-	// parsed response.  release() writes the rest without a FIN: nginx
-	// takes a client's half-close while the upstream works as an abort
-	// (499) and drops the answer.  The request says Connection: close, so
-	// nginx ends the connection once it has answered.
-	function heldRequest(request, head) {
-		const sock = net.connect({ host: '127.0.0.1', port: s.port });
-		const chunks = [];
-		const answer = new Promise((resolve, reject) => {
-			sock.on('data', (c) => chunks.push(c));
-			sock.on('end', () => resolve(parseResponse(Buffer.concat(chunks))));
-			sock.on('error', reject);
-		});
-		sock.on('connect', () => sock.write(request.subarray(0, head)));
-		return {
-			answer,
-			release: () => sock.write(request.subarray(head)),
-			cut: () => sock.destroy(),
-		};
-	}
-
 	// Posts mp's body to task t's variable name with its last `held` bytes
 	// held back; once ready() holds, no vardata session may be in a
 	// transaction.  Then the rest goes out, the answer must be 204, and the
 	// spool file must be empty again.
 	async function noTransactionWhileHeld(t, name, mp, held, ready, what) {
-		const req = heldRequest(rawPost(t.url(name), mp.body, mp.contentType), mp.body.length - held);
+		const req = heldRequest(s.port, rawPost(t.url(name), mp.body, mp.contentType), mp.body.length - held);
 		try {
 			assert.ok(await pollUntil(ready, WAIT_MS), what);
 			assert.deepEqual(await busySessions(), [], 'no vardata session in a transaction or a statement');
@@ -184,7 +161,7 @@ suite('spool', { workers: WORKERS }, (s, test) => {
 		const old = Buffer.from('the value before');
 		assertNoContent(await s.putBytes(t.url('cut'), old));
 		const mp = multipart([{ name: 'data', contentType: OCTET, data: crypto.randomBytes(4 * MiB) }]);
-		const req = heldRequest(rawPost(t.url('cut'), mp.body, mp.contentType), mp.body.length - 2 * MiB);
+		const req = heldRequest(s.port, rawPost(t.url('cut'), mp.body, mp.contentType), mp.body.length - 2 * MiB);
 		req.answer.catch(() => {});
 		try {
 			assert.ok(await pollUntil(async () => (await spooled()) >= MiB, WAIT_MS), 'a worker has spooled a MiB');

@@ -150,3 +150,25 @@ export function chunked(body, size = 4096) {
 	parts.push(Buffer.from('0\r\n\r\n'));
 	return Buffer.concat(parts);
 }
+
+// Sends the request's first `head` bytes to 127.0.0.1:port and holds the
+// rest until release(), or cut() closes the connection; answer resolves to
+// the parsed response.  release() writes the rest without a FIN: nginx
+// takes a client's half-close while the upstream works as an abort (499)
+// and drops the answer.  The request says Connection: close, so nginx ends
+// the connection once it has answered.
+export function heldRequest(port, request, head) {
+	const sock = net.connect({ host: '127.0.0.1', port });
+	const chunks = [];
+	const answer = new Promise((resolve, reject) => {
+		sock.on('data', (c) => chunks.push(c));
+		sock.on('end', () => resolve(parseResponse(Buffer.concat(chunks))));
+		sock.on('error', reject);
+	});
+	sock.on('connect', () => sock.write(request.subarray(0, head)));
+	return {
+		answer,
+		release: () => sock.write(request.subarray(head)),
+		cut: () => sock.destroy(),
+	};
+}

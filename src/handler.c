@@ -778,7 +778,7 @@ handle_send(struct request *req, struct store *st, const struct vd_conf *conf, s
 		e = store_lookup_instance_send(st, job->rt.id);
 	else
 		e = store_lookup_send(st, scope_info(job->rt.scope).kind, job->rt.id, job->rt.local,
-		    job->rt.name);
+		    job->rt.name, false);
 	if (e == VD_OK)
 		return JOB_SENT;
 failed:
@@ -826,11 +826,15 @@ enum job_turn
 handle_recv(struct request *req, struct store *st, struct job *job, bool wait)
 {
 	struct get_plan	p;
+	bool		alone;
 
 	if (job->post)
 		return post_recv(req, st, job, wait);
-	if (!store_lookup_recv(st, wait, &job->v, &job->e))
+	if (!store_lookup_recv(st, wait, &job->v, &job->e, &alone))
 		return JOB_WAIT;
+	if (alone && (job->e = store_lookup_send(st, scope_info(job->rt.scope).kind, job->rt.id,
+	    job->rt.local, job->rt.name, true)) == VD_OK)
+		return JOB_AGAIN;
 	if (job->e == VD_OK && is_binary_value(&job->v)) {
 		get_plan(req, &job->v, &p);
 		if (!get_plan_fits(req, &p, &job->v))

@@ -62,12 +62,19 @@ void		var_value_clear(struct var_value *v);
  * connection, their results collected in the order they were sent.  Each
  * brings at most VD_PIPELINE_FIRST bytes of its value.  Small writes go
  * the same way (store_put_send below).  No other store function may be
- * called while store_in_flight(), the statements not answered yet, is
- * not 0.
+ * called while store_in_flight(), the answers not collected yet, is not 0.
+ *
+ * store_lookup_send() only queues a lookup of a scope chain (its strings
+ * must stay valid until its answer is collected); store_flush() sends what
+ * is queued, several lookups as one statement.  The caller flushes once it
+ * has taken what arrived together, before it waits; collecting an answer
+ * and sending any other statement flush too.  With alone, the lookup goes
+ * out at once, by itself.
  */
 enum vd_err	store_lookup_send(struct store *st, enum scope_kind kind, const char *scope_id,
-		    bool local, const char *name) VD_MUSTCHECK;
+		    bool local, const char *name, bool alone) VD_MUSTCHECK;
 enum vd_err	store_lookup_instance_send(struct store *st, const char *var_id) VD_MUSTCHECK;
+void		store_flush(struct store *st);
 unsigned	store_in_flight(const struct store *st);
 /*
  * The connection's socket, to wait for results on; -1 when there is none.
@@ -83,10 +90,12 @@ void		store_idle_input(struct store *st);
 /*
  * The result of the oldest lookup in flight: false when it has not fully
  * arrived and wait is false (call again when the socket is readable), true
- * when *out (on VD_OK) or *err is set.
+ * when *out (on VD_OK) or *err is set.  *alone: the lookup went out with
+ * others and their statement failed, which says nothing of this one: send
+ * it again alone.
  */
 bool		store_lookup_recv(struct store *st, bool wait, struct var_value *out,
-		    enum vd_err *err);
+		    enum vd_err *err, bool *alone);
 
 /* Receives one slice of a value; a non-VD_OK return stops the read. */
 typedef enum vd_err (*store_sink)(void *arg, const char *buf, size_t len);

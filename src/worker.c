@@ -436,6 +436,8 @@ serve_loop(struct worker *w)
 				lead_turn(w->lead);
 			continue;
 		}
+		/* What was taken in this turn goes to the database together. */
+		store_flush(w->st);
 		log_flush();
 		watch_db(w);
 		if (w->is_lead)

@@ -812,11 +812,12 @@ conn_message(const struct store *st, char *buf, size_t size)
  *   the statistics move; the bitmap scan does a little more work for the
  *   same row, and a plan that stays put is easier to reason about.
  * - enable_seqscan: on an empty or tiny table (ACT_RU_CASE_EXECUTION of a
- *   database that runs no CMMN, which is most of them) the planner rates a
- *   sequential scan cheapest.  But the scope chain probes each table once
- *   per step, and every start of a sequential scan asks the kernel for the
- *   table's size (an lseek): four system calls per lookup of a task's
- *   variable for a table that has no rows.  The index costs no system call.
+ *   database that runs no CMMN, which is most of them; any table of a new
+ *   database) the planner rates a sequential scan cheapest.  But the scope
+ *   chain probes each table once per step, and every start of a sequential
+ *   scan asks the kernel for the table's size (an lseek): a system call
+ *   per step of every chain, for a table that has no rows.  A probe of the
+ *   index makes none.
  * All three only steer the planner: no statement's result depends on them.  With
  * --no-prepare (PgBouncer's transaction pooling) nothing is set: a session
  * setting would stay on whichever server connection it reached.

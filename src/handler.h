@@ -61,9 +61,10 @@ enum job_start { JOB_SENT, JOB_ANSWERED, JOB_OTHER };
  * What handle_recv() did: JOB_WAIT, the answer is not complete (call again
  * when the socket is readable); JOB_DONE, answered; JOB_AGAIN, a write
  * sent its next statement, or a lookup whose batch failed went out again
- * alone, and that answer comes after every other one in flight; JOB_DEFERRED, the GET needs more of its value than the lookup
- * brought, or the write met a concurrent writer: call handle_finish() once
- * nothing is in flight.
+ * alone, and that answer comes after every other one in flight;
+ * JOB_DEFERRED, the GET needs more of its value than the lookup brought,
+ * or the write met a concurrent writer: call handle_finish() once nothing
+ * is in flight.
  */
 enum job_turn { JOB_WAIT, JOB_DONE, JOB_AGAIN, JOB_DEFERRED };
 

@@ -304,6 +304,12 @@ export class Stack {
 		return path.join(this.dir, 'postgres.log');
 	}
 
+	// The cluster's log as entries: each line that starts a message with the
+	// indented lines after it (a plan, a statement's text).
+	async postgresLogEntries() {
+		return (await fsp.readFile(this.postgresLog, 'utf8')).split(/\n(?=\S)/);
+	}
+
 	url(p) {
 		return this.base + p;
 	}

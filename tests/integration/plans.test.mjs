@@ -12,7 +12,6 @@
 // shows the values, here the task's id.
 
 import assert from 'node:assert/strict';
-import fsp from 'node:fs/promises';
 import { suite } from './harness.mjs';
 import { assertError, assertNoContent } from './expect.mjs';
 
@@ -24,16 +23,10 @@ function withAutoExplain(stack) {
 		` -c auto_explain.log_min_duration=0 -c auto_explain.log_nested_statements=off'`];
 }
 
-// The cluster's log as entries: each line that starts a message with the
-// indented lines after it (auto_explain's plan).
-async function logEntries(stack) {
-	return (await fsp.readFile(stack.postgresLog, 'utf8')).split(/\n(?=\S)/);
-}
-
 // The plans auto_explain logged for statements whose text starts with
 // prefix: each the text after its "Query Text:" line.
 async function plansOf(stack, prefix) {
-	return (await logEntries(stack))
+	return (await stack.postgresLogEntries())
 		.filter((entry) => entry.includes(`Query Text: ${prefix}`))
 		.map((entry) => entry.slice(entry.indexOf('\n', entry.indexOf('Query Text:')) + 1));
 }
@@ -75,7 +68,7 @@ suite('the workers keep generic plans', { workers: 1, vardataArgs: withAutoExpla
 // auto_explain logged: the whole write is the one that can insert into
 // act_ru_variable.
 async function writesSent(stack) {
-	return (await logEntries(stack))
+	return (await stack.postgresLogEntries())
 		.filter((entry) => /Query Text: .*UPDATE act_ru_variable/.test(entry))
 		.map((entry) => (/Query Text: .*INSERT INTO act_ru_variable/.test(entry) ? 'whole' : 'update'));
 }

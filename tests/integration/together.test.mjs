@@ -25,7 +25,7 @@ function withStatementLog(stack) {
 // The executions of statement name in the cluster's log, each with its
 // parameters as the log's DETAIL line shows them ($1 = '...', ...).
 async function executions(stack, name) {
-	const entries = (await fsp.readFile(stack.postgresLog, 'utf8')).split(/\n(?=\S)/);
+	const entries = await stack.postgresLogEntries();
 	const out = [];
 	for (const [i, entry] of entries.entries()) {
 		if (!entry.includes(`execute ${name}:`))

@@ -10,7 +10,6 @@
 // (log_min_duration_statement = 0 in the workers' sessions).
 
 import assert from 'node:assert/strict';
-import fsp from 'node:fs/promises';
 import { suite } from './harness.mjs';
 import { send } from './lib/load.mjs';
 import { childrenOf, freeze, pendingConnections, pollUntil, signal } from './lib/procs.mjs';
@@ -180,8 +179,8 @@ suite('lookups that arrive together', { workers: 1, vardataArgs: withStatementLo
 			[`/task/${w.sub}/variables/v/data`, ok('at the top task')],
 		];
 		// The errors the cluster logged for a chain that does not end.
-		const errors = async () => (await fsp.readFile(s.postgresLog, 'utf8'))
-			.split('\n').filter((l) => /ERROR: .*scope chain longer than/.test(l)).length;
+		const errors = async () => (await s.postgresLogEntries())
+			.filter((e) => /ERROR: .*scope chain longer than/.test(e)).length;
 		const errorsBefore = await errors();
 		try {
 			await takenTogether(cases);
